@@ -33,8 +33,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final SpecificDatumWriter<T> writer;
   private final Map<String, Integer> idsBySubject = new ConcurrentHashMap<>();
   private final Map<Integer, DatumReader<T>> readersById = new ConcurrentHashMap<>();
+  private final AutoCloseable ownedRegistry;
 
   public AvroSerde(Class<T> type, SchemaRegistryClient registry, boolean isKey, boolean autoRegister) {
+    this(type, registry, isKey, autoRegister, null);
+  }
+
+  private AvroSerde(Class<T> type, SchemaRegistryClient registry, boolean isKey, boolean autoRegister,
+      AutoCloseable ownedRegistry) {
+    this.ownedRegistry = ownedRegistry;
     AvroTrust.trustContractClasses();
     this.schema = SpecificData.get().getSchema(type);
     this.registry = registry;
@@ -46,6 +53,19 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   /** A value serde that registers its schema on first use: the usual choice for dev, tests and simulate. */
   public static <T extends SpecificRecord> AvroSerde<T> forValues(Class<T> type, SchemaRegistryClient registry) {
     return new AvroSerde<>(type, registry, false, true);
+  }
+
+  /**
+   * A serde configured from Confluent-style keys, as found in Kafka Streams and Connect configs:
+   * {@code schema.registry.url} (http(s)://, or {@code mock://scope} for tests), {@code auto.register.schemas},
+   * {@code basic.auth.user.info}, {@code schema.registry.ssl.*}, timeouts and retries (see {@link SchemaRegistryConfig}).
+   * The serde owns the registry client it creates and closes it in {@link #close()}; to share one client (and its
+   * cache) between many serdes, build it with {@link SchemaRegistryClients#fromConfig} and use the constructor.
+   */
+  public static <T extends SpecificRecord> AvroSerde<T> fromConfig(Class<T> type, Map<String, ?> config, boolean isKey) {
+    SchemaRegistryClient registry = SchemaRegistryClients.fromConfig(config);
+    return new AvroSerde<>(type, registry, isKey, SchemaRegistryClients.autoRegister(config),
+        registry instanceof AutoCloseable c ? c : null);
   }
 
   public static String subject(String topic, boolean isKey) {
@@ -109,6 +129,17 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     reader = new SpecificDatumReader<>(writerSchema, schema);
     readersById.put(id, reader);
     return reader;
+  }
+
+  @Override
+  public void close() {
+    if (ownedRegistry != null) {
+      try {
+        ownedRegistry.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot close the schema registry client", e);
+      }
+    }
   }
 
   @Override

@@ -2,7 +2,13 @@ package dev.rollguard.schemas.serde;
 
 import org.apache.avro.Schema;
 
-/** The part of the Confluent Schema Registry API the serde needs. Implementations cache. */
+/**
+ * The part of the Confluent Schema Registry API the serde needs. Implementations cache. Failures other than "not found"
+ * surface as {@link SchemaRegistryException}.
+ *
+ * @see RestSchemaRegistryClient the client for a real registry
+ * @see SchemaRegistryClients#fromConfig(java.util.Map) building one from Confluent-style configuration keys
+ */
 public interface SchemaRegistryClient {
   /** Registers the schema under the subject (or finds it registered) and returns its global id. */
   int register(String subject, Schema schema);
@@ -14,9 +20,13 @@ public interface SchemaRegistryClient {
   Schema schemaById(int id);
 
   /** The registry answered that the subject, version or id does not exist (HTTP 404, error codes 404xx). */
-  final class SchemaNotFoundException extends RuntimeException {
+  final class SchemaNotFoundException extends SchemaRegistryException {
     public SchemaNotFoundException(String message) {
-      super(message);
+      super(message, 404, 40403);
+    }
+
+    public SchemaNotFoundException(String message, int errorCode) {
+      super(message, 404, errorCode);
     }
   }
 }
