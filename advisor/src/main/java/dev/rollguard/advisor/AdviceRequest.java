@@ -6,6 +6,7 @@ import dev.rollguard.avro.Action;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -49,6 +50,31 @@ public record AdviceRequest(
         // Deep copies: a caller mutating its tree later must not change what was asked.
         findings = findings == null ? JsonNodeFactory.instance.arrayNode() : findings.deepCopy();
         statistics = statistics == null ? JsonNodeFactory.instance.objectNode() : statistics.deepCopy();
+    }
+
+    /**
+     * Whether an action and percent stay inside this request's rules, as the system prompt states them: the action
+     * is allowed; INCREASE goes above the current percent up to the next step; HOLD keeps the current percent;
+     * ROLLBACK goes below it; KILL is 0. Empty when inside, else the reason it is not. The combiner may use this.
+     */
+    public Optional<String> violation(Action action, int percent) {
+        if (!allowedActions.contains(action)) {
+            return Optional.of(action + " is not among the allowed actions " + allowedActions);
+        }
+        return switch (action) {
+            case INCREASE -> nextStepPercent == null
+                    ? Optional.of("INCREASE without a next step")
+                    : percent <= currentPercent || percent > nextStepPercent
+                    ? Optional.of("INCREASE to " + percent + "% is outside (" + currentPercent + ", " + nextStepPercent + "]")
+                    : Optional.empty();
+            case HOLD -> percent == currentPercent
+                    ? Optional.empty()
+                    : Optional.of("HOLD must keep " + currentPercent + "%, not " + percent + "%");
+            case ROLLBACK -> percent < currentPercent
+                    ? Optional.empty()
+                    : Optional.of("ROLLBACK to " + percent + "% is not below " + currentPercent + "%");
+            case KILL -> percent == 0 ? Optional.empty() : Optional.of("KILL must be 0%, not " + percent + "%");
+        };
     }
 
     /** The deterministic rules' own answer, shown to the model as the baseline to agree or disagree with. */
