@@ -1,0 +1,111 @@
+package dev.rollguard.streams.windows;
+
+import dev.rollguard.avro.DeadLetter;
+import dev.rollguard.avro.FlagWindowStats;
+import dev.rollguard.streams.config.StreamsAppConfig;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+
+/**
+ * The windows topology: raw events in, one {@code FlagWindowStats} per flag, environment and closed window out.
+ *
+ * <pre>
+ * flag.impressions ──► impression-intake ──┐ validate, key "&lt;env&gt;/&lt;flag&gt;", event time
+ * flag.request-metrics ► request-intake ───┤ validate, fan out one observation per exposure
+ *                          │ bad ──────────┼──────────────────────────────► rollout.dlq
+ *                          ▼               ▼
+ *              &lt;app&gt;-exposures-repartition (by flag key)
+ *                          ▼
+ *                   window-aggregator  (store window-aggregates, changelogged; closes on stream time + wall clock)
+ *                          ├─► rollout.window-stats   key "&lt;env&gt;/&lt;flag&gt;", value FlagWindowStats
+ *                          └─► rollout.dlq            late observations
+ * </pre>
+ *
+ * Input keys are ignored. Undecodable input is dead-lettered by {@link DeadLetterDeserializationHandler}, which
+ * {@link #streamsProperties} installs. Tests and {@code rollguard simulate} run the same topology in
+ * {@code TopologyTestDriver} with an in-memory registry.
+ */
+public final class WindowsTopology {
+  public static final String STORE = "window-aggregates";
+  /** Name of the repartition step; the topic is {@code <application.id>-exposures-repartition}. */
+  public static final String REPARTITION = "exposures";
+
+  private WindowsTopology() {}
+
+  public static Topology buildTopology(StreamsAppConfig config, WindowsSerdes serdes, WindowsMetrics metrics) {
+    DeadLetters deadLetters = new DeadLetters(config.deadLetterTopic(), serdes.deadLetters(), metrics);
+    EventValidation validation = new EventValidation(config.maxFutureSkew());
+    Produced<byte[], DeadLetter> toDlq = Produced.with(Serdes.ByteArray(), serdes.deadLetters());
+    StreamsBuilder builder = new StreamsBuilder();
+
+    KStream<String, Object> impressions = builder
+        .stream(config.impressionsTopic(), Consumed.with(Serdes.ByteArray(), serdes.impressions())
+            .withName("impressions-source"))
+        .process(() -> new ImpressionIntake(validation, deadLetters), Named.as("impression-intake"));
+    KStream<String, Object> requests = builder
+        .stream(config.requestMetricsTopic(), Consumed.with(Serdes.ByteArray(), serdes.requestMetrics())
+            .withName("request-metrics-source"))
+        .process(() -> new RequestMetricIntake(validation, deadLetters), Named.as("request-intake"));
+
+    var intake = impressions.merge(requests, Named.as("intake-merge"))
+        .split(Named.as("intake-"))
+        .branch((k, v) -> v instanceof DeadLetter, Branched.as("invalid"))
+        .defaultBranch(Branched.as("valid"));
+    intake.get("intake-invalid")
+        .map((k, v) -> dlqRecord((DeadLetter) v), Named.as("invalid-to-dlq-record"))
+        .to(config.deadLetterTopic(), toDlq.withName("invalid-dlq-sink"));
+
+    builder.addStateStore(WindowAggregateStore.builder(STORE));
+    var windows = intake.get("intake-valid")
+        .mapValues(v -> (Observation) v, Named.as("as-observation"))
+        .repartition(Repartitioned.with(Serdes.String(), new ObservationSerde()).withName(REPARTITION))
+        .process(() -> new WindowAggregator(STORE, config.windowSize(), config.windowGrace(),
+                config.closeCheckInterval(), config.impressionsTopic(), config.requestMetricsTopic(), deadLetters),
+            Named.as("window-aggregator"), STORE)
+        .split(Named.as("windows-"))
+        .branch((k, v) -> v instanceof DeadLetter, Branched.as("late"))
+        .defaultBranch(Branched.as("closed"));
+    windows.get("windows-late")
+        .map((k, v) -> dlqRecord((DeadLetter) v), Named.as("late-to-dlq-record"))
+        .to(config.deadLetterTopic(), toDlq.withName("late-dlq-sink"));
+    windows.get("windows-closed")
+        .mapValues(v -> (FlagWindowStats) v, Named.as("as-window-stats"))
+        .to(config.windowStatsTopic(), Produced.with(Serdes.String(), serdes.windowStats())
+            .withName("window-stats-sink"));
+    return builder.build();
+  }
+
+  private static KeyValue<byte[], DeadLetter> dlqRecord(DeadLetter d) {
+    return KeyValue.pair(DeadLetters.bytes(d.getKey()), d);
+  }
+
+  /**
+   * Kafka Streams properties: exactly-once v2, the dead-letter deserialization handler (sharing {@code metrics}),
+   * the state directory, then the {@code kafka.*} overrides of the configuration.
+   */
+  public static Properties streamsProperties(StreamsAppConfig config, WindowsSerdes serdes, WindowsMetrics metrics) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
+    p.put(DeadLetterDeserializationHandler.DEAD_LETTERS_CONFIG,
+        new DeadLetters(config.deadLetterTopic(), serdes.deadLetters(), metrics));
+    if (!config.stateDir().isEmpty()) {
+      p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+    }
+    p.putAll(config.kafka());
+    return p;
+  }
+}
