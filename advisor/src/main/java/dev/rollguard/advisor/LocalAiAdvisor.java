@@ -178,10 +178,10 @@ public final class LocalAiAdvisor implements Advisor {
                     redact("model check failed: " + describe(e)), List.of());
         }
         if (check.ok()) {
-            log.atInfo().addKeyValue("baseUrl", config.baseUrl()).addKeyValue("model", model).log(check.message());
+            log.atInfo().addKeyValue("baseUrl", config.baseUrl()).addKeyValue("model", model).log(logSafe(check.message(), 1000));
         } else {
             log.atWarn().addKeyValue("baseUrl", config.baseUrl()).addKeyValue("model", model)
-                    .addKeyValue("status", check.status()).log(check.message());
+                    .addKeyValue("status", check.status()).log(logSafe(check.message(), 1000));
         }
         return check;
     }
@@ -377,11 +377,15 @@ public final class LocalAiAdvisor implements Advisor {
 
     /** Flag names are untrusted: no control characters (forged log lines) and a bounded length in logs. */
     static String logSafe(String s) {
+        return logSafe(s, 120);
+    }
+
+    static String logSafe(String s, int max) {
         String cleaned = s.codePoints()
                 .map(c -> Character.isISOControl(c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
                 .toString();
-        return AnswerParser.abbreviate(cleaned, 120);
+        return AnswerParser.abbreviate(cleaned, max);
     }
 
     private void logOutcome(AdviceRequest request, AdviceResult result) {
@@ -395,7 +399,7 @@ public final class LocalAiAdvisor implements Advisor {
             log.atWarn().addKeyValue("flag", logSafe(request.flag()))
                     .addKeyValue("environment", logSafe(request.environment()))
                     .addKeyValue("kind", f.kind()).addKeyValue("latencyMs", f.latencyMs())
-                    .log("advisor failed: {}", logSafe(f.reason()));
+                    .log("advisor failed: {}", logSafe(f.reason(), 600));
         }
     }
 
@@ -419,12 +423,12 @@ public final class LocalAiAdvisor implements Advisor {
                 log.error("advisor call failed unexpectedly", e);
             }
             try {
+                logOutcome(request, result);
                 if (result instanceof Failed f && f.kind().countsAsCallFailure()) {
                     breaker.onFailure();
                 } else {
                     breaker.onSuccess();
                 }
-                logOutcome(request, result);
             } finally {
                 permits.release();
                 future.complete(result);
