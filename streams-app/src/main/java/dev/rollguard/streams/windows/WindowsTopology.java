@@ -102,6 +102,8 @@ public final class WindowsTopology {
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
     p.put(DeadLetterDeserializationHandler.DEAD_LETTERS_CONFIG,
         new DeadLetters(config.deadLetterTopic(), serdes.deadLetters(), metrics));
+    // Opt in to what becomes the default in Kafka 5.0 (and silences its warning); no processing handler is set.
+    p.put("processing.exception.handler.global.enabled", "true");
     if (!config.stateDir().isEmpty()) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
     }
