@@ -131,7 +131,7 @@ public final class Judge {
       Set<Action> allowed = EnumSet.of(Action.ROLLBACK, Action.KILL);
       if (regressed != null) {
         return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
-            regressed.variant() + " " + regressed.regressionSummary(), 1 - regressed.smallestPValue());
+            regressed.variant() + " regressed: " + regressed.regressionSummary(), 1 - regressed.smallestPValue());
       }
       return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
           guardrail.variant() + " error rate " + pct(guardrail.worstErrorRate()) + " is above the rollback guardrail "
