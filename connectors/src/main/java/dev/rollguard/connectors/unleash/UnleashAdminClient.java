@@ -173,6 +173,11 @@ public final class UnleashAdminClient {
     return call(send("POST", projectPath(project) + "/features", body), b -> null);
   }
 
+  /** Archives a flag (Unleash's delete): clients stop seeing it. */
+  public UnleashResult<Void> archiveFlag(String project, String flag) {
+    return call(send("DELETE", projectPath(project) + "/features/" + segment(flag), null), b -> null);
+  }
+
   /** Turns the flag on or off in one environment (off is the kill switch). */
   public UnleashResult<Void> setEnvironmentEnabled(String project, String flag, String environment, boolean on) {
     String path = projectPath(project) + "/features/" + segment(flag) + "/environments/" + segment(environment)
