@@ -273,12 +273,20 @@ public final class UnleashAdminClient {
         + "/strategies";
   }
 
-  /** Escapes one path segment; addPathSegments keeps '/' as a separator, so names must not carry one. */
+  /**
+   * Checks one path segment; {@code addPathSegments} then percent-encodes it. A '/' would split it and "." or ".."
+   * would move up the path, so names holding them are refused.
+   */
   private static String segment(String value) {
-    if (value == null || value.isEmpty() || value.contains("/")) {
+    if (!isValidName(value)) {
       throw new IllegalArgumentException("not a valid Unleash name: '" + value + "'");
     }
-    return HttpUrl.parse("http://x/").newBuilder().addPathSegment(value).build().encodedPath().substring(1);
+    return value;
+  }
+
+  /** Whether a flag, project or environment name can be used in an Admin API path. */
+  public static boolean isValidName(String value) {
+    return value != null && !value.isBlank() && !value.contains("/") && !value.equals(".") && !value.equals("..");
   }
 
   // --- JSON mapping ---
