@@ -10,7 +10,11 @@ import dev.rollguard.advisor.AdviceResult.Failed;
 import dev.rollguard.advisor.AdviceResult.FailureKind;
 import dev.rollguard.advisor.Advisor;
 import dev.rollguard.advisor.LocalAiAdvisor;
+import dev.rollguard.avro.Action;
+import dev.rollguard.avro.Advice;
+import dev.rollguard.avro.DecidedBy;
 import dev.rollguard.avro.FlagState;
+import dev.rollguard.avro.Mode;
 import dev.rollguard.avro.FlagWindowStats;
 import dev.rollguard.avro.RolloutDecision;
 import dev.rollguard.avro.VariantStats;
@@ -21,6 +25,7 @@ import dev.rollguard.judge.StepTiming;
 import dev.rollguard.judge.Verdict;
 import dev.rollguard.judge.WindowStatsMerger;
 import java.time.Clock;
+import org.apache.avro.util.ClassSecurityValidator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -47,6 +52,19 @@ public final class DecisionCore {
   /** Below this much remaining wait, the advisor is not asked at all (a call could not finish). */
   public static final Duration MIN_USEFUL_WAIT = Duration.ofMillis(100);
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  static {
+    // Avro 1.12 refuses to copy specific records of untrusted classes (the merger copies windows); simulate builds no
+    // AvroSerde, whose constructor would otherwise trust them (the schemas module's AvroTrust is package-private).
+    ClassSecurityValidator.Builder contract = ClassSecurityValidator.builder();
+    for (Class<?> c : new Class<?>[] {FlagWindowStats.class, VariantStats.class, FlagState.class,
+        RolloutDecision.class, dev.rollguard.avro.Finding.class, Advice.class, Action.class, DecidedBy.class,
+        Mode.class}) {
+      contract.add(c);
+    }
+    ClassSecurityValidator.setGlobal(
+        ClassSecurityValidator.composite(ClassSecurityValidator.getGlobal(), contract.build()));
+  }
 
   private final RolloutPolicy policy;
   private final Advisor advisor;
