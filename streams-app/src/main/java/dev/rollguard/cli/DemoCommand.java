@@ -17,11 +17,16 @@ import picocli.CommandLine.Spec;
 /** {@code rollguard demo}: the whole closed loop on embedded services, with no external service needed. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-        "Run the whole closed loop in one process: embedded Kafka and schema registry (fresh data every run), the",
-        "windows topology, the decision stage, a Kafka Connect worker with the Unleash applier and flag-state source,",
-        "and traffic for two flags: new-checkout (healthy, climbs to 100%) and search-ranking-v2 (regresses, rolled",
-        "back). Flags live in the Unleash named by UNLEASH_URL + UNLEASH_ADMIN_TOKEN(_FILE), else in an in-process",
-        "flag store. LOCALAI_URL (+ LOCALAI_MODEL) turns the LLM advisor on. Decisions go to stdout, progress to stderr."})
+        "Run the whole closed loop in one process, on embedded services.",
+        "",
+        "Starts an embedded Kafka broker and schema registry (fresh data every run), the windows topology, the "
+            + "decision stage, a Kafka Connect worker running the Unleash applier and flag-state source, and traffic "
+            + "for two flags: new-checkout (healthy, climbs to 100%%) and search-ranking-v2 (regresses, rolled back).",
+        "",
+        "Flags live in the Unleash named by UNLEASH_URL and UNLEASH_ADMIN_TOKEN (or UNLEASH_ADMIN_TOKEN_FILE), else "
+            + "in an in-process flag store. LOCALAI_URL and LOCALAI_MODEL turn the LLM advisor on. Decisions go to "
+            + "stdout, progress to stderr. Ctrl-C stops everything.",
+        ""})
 final class DemoCommand implements Callable<Integer> {
   /** How long Ctrl-C waits for a clean stop before the JVM exits anyway. */
   private static final long SHUTDOWN_WAIT_SECONDS = 90;
@@ -29,7 +34,7 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--duration", description = "Stop by itself after this long (e.g. 3m, 90s); default: until Ctrl-C.")
+  @Option(names = "--duration", description = "Stop by itself this long after start-up (e.g. 3m, 90s); default: until Ctrl-C.")
   String duration;
 
   @Option(names = "--window", description = "Window size (default: ${DEFAULT-VALUE}).", defaultValue = "10s")

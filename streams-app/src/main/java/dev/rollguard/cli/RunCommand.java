@@ -17,9 +17,13 @@ import picocli.CommandLine.Spec;
 /** {@code rollguard run --config FILE}: production mode against external Kafka, Schema Registry and LocalAI. */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {
-        "Run the windows topology and the decision stage against external Kafka, Schema Registry and LocalAI.",
-        "The Unleash connectors (applier, flag state) run in your Kafka Connect cluster, not here.",
-        "Every setting comes from the file and can be overridden by ROLLGUARD_<KEY> (upper case, . and - as _)."})
+        "Production mode: the windows topology and the decision stage against external Kafka, Schema Registry and "
+            + "LocalAI.",
+        "",
+        "The Unleash connectors (applier, flag state) run in your Kafka Connect cluster, not here. Every setting "
+            + "comes from the file and can be overridden by ROLLGUARD_<KEY> (the key upper-cased, . and - as _); "
+            + "README.md, section Configuration, lists them all.",
+        ""})
 final class RunCommand implements Callable<Integer> {
   private static final long SHUTDOWN_WAIT_SECONDS = 60;
 
