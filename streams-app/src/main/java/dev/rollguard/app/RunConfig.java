@@ -176,7 +176,9 @@ public final class RunConfig {
     registry.put(SchemaRegistryConfig.URL, windows.schemaRegistryUrl());
     REGISTRY_DEFAULTS.forEach((key, dflt) -> {
       String v = values.getOrDefault(key, dflt);
-      if (!v.isEmpty()) {
+      // An explicitly empty algorithm is meaningful (Kafka's convention: no hostname verification).
+      if (!v.isEmpty() || key.equals(SchemaRegistryConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM)
+          && values.containsKey(key)) {
         registry.put(key, v);
       }
     });

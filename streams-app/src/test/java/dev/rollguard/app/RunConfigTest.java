@@ -150,4 +150,20 @@ class RunConfigTest {
     RunConfig config = RunConfig.load(example, Map.of());
     assertThat(config.windows().bootstrapServers()).isNotBlank();
   }
+
+  @Test
+  void theReadmeTableDocumentsEveryKeyWithItsVariable() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    for (String key : RunConfig.defaults().keySet()) {
+      assertThat(readme).as(key).contains("| `" + key + "`").contains("`" + RunConfig.environmentVariable(key) + "`");
+    }
+  }
+
+  @Test
+  void anExplicitlyEmptyHostnameAlgorithmReachesTheRegistryClient() {
+    RunConfig config = RunConfig.load(null, Map.of("ROLLGUARD_SCHEMA_REGISTRY_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", ""));
+    assertThat(config.registryClientConfig()).containsEntry(SchemaRegistryConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "");
+    assertThat(RunConfig.load(null, Map.of()).registryClientConfig())
+        .doesNotContainKey(SchemaRegistryConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM);
+  }
 }
