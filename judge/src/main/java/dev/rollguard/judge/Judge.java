@@ -131,7 +131,7 @@ public final class Judge {
       Set<Action> allowed = EnumSet.of(Action.ROLLBACK, Action.KILL);
       if (regressed != null) {
         return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
-            regressed.variant() + " " + regressed.regressionSummary(), 1 - regressed.smallestPValue());
+            regressed.variant() + " regressed: " + regressed.regressionSummary(), 1 - regressed.smallestPValue());
       }
       return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
           guardrail.variant() + " error rate " + pct(guardrail.worstErrorRate()) + " is above the rollback guardrail "
@@ -367,14 +367,17 @@ public final class Judge {
     if (arm.converting().estimate() == 0 && control.converting().estimate() == 0) {
       return untested(Finding.CONVERSION, variant, pt, pc, margin, "no conversions recorded in either arm");
     }
+    double sketchVariance = sketchVariance(pt, arm.converting(), arm.users())
+        + sketchVariance(pc, control.converting(), control.users());
     double variance = regularizedVariance(arm.converting().estimate(), ut)
-        + regularizedVariance(control.converting().estimate(), uc)
-        + sketchVariance(pt, arm.converting(), arm.users()) + sketchVariance(pc, control.converting(), control.users());
+        + regularizedVariance(control.converting().estimate(), uc) + sketchVariance;
     double drop = pc - pt;
     double raw = AlwaysValid.oneSidedPValue(drop - margin, variance, config.mixtureSd());
     double adjusted = Math.min(1, raw * tests);
     boolean significant = enough && adjusted <= config.alpha();
-    boolean worse = enough && drop > margin;
+    // The sketch error does not shrink with more data: an excess the sketches alone could explain must not hold a
+    // healthy rollout forever, so "worse" needs the drop beyond the margin by more than one sketch standard error.
+    boolean worse = enough && drop - margin > Math.sqrt(sketchVariance);
     double halfWidth = AlwaysValid.confidenceHalfWidth(variance, config.mixtureSd(), config.alpha() / tests);
     String lift = pc > 0
         ? String.format(Locale.ROOT, "lift %s (%s to %s, anytime-valid %.1f%% interval)", signedPct((pt - pc) / pc),

@@ -22,11 +22,15 @@ public final class WindowStatsMerger {
 
   private WindowStatsMerger() {}
 
-  /** Merges {@code next} into {@code acc}; a null {@code acc} starts a new step with a copy of {@code next}. */
+  /**
+   * Merges {@code next} into {@code acc} into a new record; neither input is modified. A null {@code acc} starts a
+   * new step and returns {@code next} itself (no Avro deep copy: that needs the contract classes trusted, which only
+   * the serde arranges).
+   */
   public static FlagWindowStats merge(FlagWindowStats acc, FlagWindowStats next) {
     Objects.requireNonNull(next, "next");
     if (acc == null) {
-      return FlagWindowStats.newBuilder(next).build();
+      return next;
     }
     if (!acc.getFlag().equals(next.getFlag()) || !acc.getEnvironment().equals(next.getEnvironment())) {
       throw new IllegalArgumentException("cannot merge " + acc.getFlag() + "/" + acc.getEnvironment()

@@ -157,10 +157,10 @@ final class DecisionApplier {
   }
 
   private static String validate(RolloutDecision d) {
-    if (d.getFlag() == null || d.getFlag().isBlank() || d.getFlag().contains("/")) {
+    if (!UnleashAdminClient.isValidName(d.getFlag())) {
       return "flag name '" + d.getFlag() + "' is not a valid Unleash name";
     }
-    if (d.getEnvironment() == null || d.getEnvironment().isBlank() || d.getEnvironment().contains("/")) {
+    if (!UnleashAdminClient.isValidName(d.getEnvironment())) {
       return "environment '" + d.getEnvironment() + "' is not a valid Unleash name";
     }
     if (d.getFromPercent() < 0 || d.getFromPercent() > 100) {

@@ -173,6 +173,11 @@ public final class UnleashAdminClient {
     return call(send("POST", projectPath(project) + "/features", body), b -> null);
   }
 
+  /** Archives a flag (Unleash's delete): clients stop seeing it. */
+  public UnleashResult<Void> archiveFlag(String project, String flag) {
+    return call(send("DELETE", projectPath(project) + "/features/" + segment(flag), null), b -> null);
+  }
+
   /** Turns the flag on or off in one environment (off is the kill switch). */
   public UnleashResult<Void> setEnvironmentEnabled(String project, String flag, String environment, boolean on) {
     String path = projectPath(project) + "/features/" + segment(flag) + "/environments/" + segment(environment)
@@ -268,12 +273,20 @@ public final class UnleashAdminClient {
         + "/strategies";
   }
 
-  /** Escapes one path segment; addPathSegments keeps '/' as a separator, so names must not carry one. */
+  /**
+   * Checks one path segment; {@code addPathSegments} then percent-encodes it. A '/' would split it and "." or ".."
+   * would move up the path, so names holding them are refused.
+   */
   private static String segment(String value) {
-    if (value == null || value.isEmpty() || value.contains("/")) {
+    if (!isValidName(value)) {
       throw new IllegalArgumentException("not a valid Unleash name: '" + value + "'");
     }
-    return HttpUrl.parse("http://x/").newBuilder().addPathSegment(value).build().encodedPath().substring(1);
+    return value;
+  }
+
+  /** Whether a flag, project or environment name can be used in an Admin API path. */
+  public static boolean isValidName(String value) {
+    return value != null && !value.isBlank() && !value.contains("/") && !value.equals(".") && !value.equals("..");
   }
 
   // --- JSON mapping ---

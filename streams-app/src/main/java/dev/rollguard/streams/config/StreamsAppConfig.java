@@ -11,7 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
+import java.util.HashSet;
+import java.util.List;
 import java.util.TreeMap;
 
 /**
@@ -99,7 +100,7 @@ public record StreamsAppConfig(
     requestMetricsTopic = requireText(TOPIC_REQUEST_METRICS, requestMetricsTopic);
     windowStatsTopic = requireText(TOPIC_WINDOW_STATS, windowStatsTopic);
     deadLetterTopic = requireText(TOPIC_DLQ, deadLetterTopic);
-    if (Set.of(impressionsTopic, requestMetricsTopic, windowStatsTopic, deadLetterTopic).size() != 4) {
+    if (new HashSet<>(List.of(impressionsTopic, requestMetricsTopic, windowStatsTopic, deadLetterTopic)).size() != 4) {
       throw new IllegalArgumentException("the four topics must be distinct: " + impressionsTopic + ", "
           + requestMetricsTopic + ", " + windowStatsTopic + ", " + deadLetterTopic);
     }

@@ -79,11 +79,20 @@ public final class VariantAggregate {
   }
 
   public long uniqueUnits() {
-    return Sketches.estimate(units);
+    return estimate(units);
   }
 
   public long convertingUnits() {
-    return Sketches.estimate(convertingUnits);
+    return estimate(convertingUnits);
+  }
+
+  /**
+   * HLL's composite estimator. A sketch updated in order would otherwise use the HIP estimator, which a merged sketch
+   * (or one restored from the changelog after a merge) no longer can: the composite one depends only on the
+   * registers, so the emitted count is the same whatever the window's history, and matches merged windows.
+   */
+  static long estimate(HllSketch sketch) {
+    return Math.round(sketch.getCompositeEstimate());
   }
 
   public DDSketch latency() {

@@ -61,4 +61,8 @@ public final class WindowsMetrics {
   public void observed(int n) {
     observations.increment(n);
   }
+
+  public long observations() {
+    return (long) observations.count();
+  }
 }
