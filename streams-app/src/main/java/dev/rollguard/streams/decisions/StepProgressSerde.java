@@ -1,0 +1,98 @@
+package dev.rollguard.streams.decisions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rollguard.avro.FlagWindowStats;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Base64;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * {@link StepProgress} in the stage's store and changelog: a small JSON document, readable with kafka-console-consumer.
+ * The cumulative statistics are the window-stats value bytes (Schema Registry wire format, written as the
+ * window-stats topic's subject), base64-encoded, so they evolve with the contract like the topic itself.
+ */
+public final class StepProgressSerde implements Serde<StepProgress> {
+  static final int VERSION = 1;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Serde<FlagWindowStats> windowStats;
+  private final String windowStatsTopic;
+
+  public StepProgressSerde(Serde<FlagWindowStats> windowStats, String windowStatsTopic) {
+    this.windowStats = windowStats;
+    this.windowStatsTopic = windowStatsTopic;
+  }
+
+  @Override
+  public Serializer<StepProgress> serializer() {
+    return (topic, p) -> p == null ? null : encode(p);
+  }
+
+  @Override
+  public Deserializer<StepProgress> deserializer() {
+    return (topic, bytes) -> bytes == null ? null : decode(bytes);
+  }
+
+  byte[] encode(StepProgress p) {
+    ObjectNode n = MAPPER.createObjectNode();
+    n.put("v", VERSION);
+    if (p.cumulative() != null) {
+      n.put("cumulative", Base64.getEncoder().encodeToString(
+          windowStats.serializer().serialize(windowStatsTopic, p.cumulative())));
+    }
+    if (p.stepPercent() != null) {
+      n.put("stepPercent", p.stepPercent());
+    }
+    n.put("percentKnown", p.percentKnown());
+    n.put("windowsAtStep", p.windowsAtStep());
+    n.put("windowsSinceLastChange", p.windowsSinceLastChange());
+    if (p.lastStatePercent() != null) {
+      n.put("lastStatePercent", p.lastStatePercent());
+    }
+    if (p.lastStateEventId() != null) {
+      n.put("lastStateEventId", p.lastStateEventId());
+    }
+    if (p.lastStateEnabled() != null) {
+      n.put("lastStateEnabled", p.lastStateEnabled());
+    }
+    if (p.lastDecidedWindowEnd() != null) {
+      n.put("lastDecidedWindowEndMs", p.lastDecidedWindowEnd().toEpochMilli());
+    }
+    try {
+      return MAPPER.writeValueAsBytes(n);
+    } catch (IOException e) {
+      throw new SerializationException("cannot encode step progress", e);
+    }
+  }
+
+  StepProgress decode(byte[] bytes) {
+    JsonNode n;
+    try {
+      n = MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw new SerializationException("step progress is not JSON", e);
+    }
+    if (n == null || n.path("v").asInt(-1) != VERSION) {
+      throw new SerializationException("unsupported step progress version: " + (n == null ? null : n.get("v")));
+    }
+    FlagWindowStats cumulative = n.hasNonNull("cumulative")
+        ? windowStats.deserializer().deserialize(windowStatsTopic,
+            Base64.getDecoder().decode(n.get("cumulative").asText()))
+        : null;
+    return new StepProgress(cumulative,
+        n.hasNonNull("stepPercent") ? n.get("stepPercent").asInt() : null,
+        n.path("percentKnown").asBoolean(false),
+        n.path("windowsAtStep").asInt(0),
+        n.path("windowsSinceLastChange").asInt(0),
+        n.hasNonNull("lastStatePercent") ? n.get("lastStatePercent").asInt() : null,
+        n.hasNonNull("lastStateEventId") ? n.get("lastStateEventId").asLong() : null,
+        n.hasNonNull("lastStateEnabled") ? n.get("lastStateEnabled").asBoolean() : null,
+        n.hasNonNull("lastDecidedWindowEndMs") ? Instant.ofEpochMilli(n.get("lastDecidedWindowEndMs").asLong()) : null);
+  }
+}
