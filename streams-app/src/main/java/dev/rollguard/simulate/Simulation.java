@@ -9,6 +9,7 @@ import dev.rollguard.avro.Mode;
 import dev.rollguard.avro.RolloutDecision;
 import dev.rollguard.judge.FlagOverride;
 import dev.rollguard.judge.RolloutPolicy;
+import dev.rollguard.judge.WindowStatsMerger;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +19,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +40,12 @@ public final class Simulation {
   public static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
   /** Who the simulated applier's changes are attributed to in the flag state. */
   static final String APPLIER = "rollguard-simulate";
+  /**
+   * Users are split over this many independent drivers of the topology (by user index), fed in parallel; each flag's
+   * partial windows are merged with the judge's {@link WindowStatsMerger} (counts add, sketches merge exactly).
+   * Fixed, not the core count, so the output does not depend on the machine.
+   */
+  static final int SHARDS = 2;
 
   private final Scenario scenario;
   private final WindowDecider decider;
@@ -121,23 +135,32 @@ public final class Simulation {
     }
     List<SimulatedDecision> decisions = new ArrayList<>();
     long requests = 0;
-    long deadLettered;
-    try (TopologyHarness topology = new TopologyHarness(windowSize, EPOCH)) {
+    long deadLettered = 0;
+    List<TopologyHarness> shards = new ArrayList<>();
+    ExecutorService executor = Executors.newFixedThreadPool(
+        Math.min(SHARDS, Runtime.getRuntime().availableProcessors()), daemonThreads());
+    try {
+      for (int s = 0; s < SHARDS; s++) {
+        shards.add(new TopologyHarness(windowSize, EPOCH));
+      }
       for (int w = 0; w < scenario.windows(); w++) {
         long start = EPOCH.toEpochMilli() + w * windowMillis;
         long end = start + windowMillis;
-        topology.openWindow(end);
+        List<List<Routed>> perShard = new ArrayList<>();
+        for (int s = 0; s < SHARDS; s++) {
+          perShard.add(new ArrayList<>());
+        }
         Map<String, TrafficGenerator.WindowTraffic> served = new LinkedHashMap<>();
         for (Map.Entry<String, TrafficGenerator> entry : traffic.entrySet()) {
           Scenario.Flag flag = flags.get(entry.getKey());
           TrafficGenerator.WindowTraffic t = entry.getValue().generate(w, start,
               servedPercent(states.get(entry.getKey())),
-              request -> topology.send(flag.environment(), flag.name(), request));
+              request -> perShard.get(request.user() % SHARDS).add(new Routed(flag, request)));
           served.put(entry.getKey(), t);
           requests += t.requests();
         }
         List<String> lines = new ArrayList<>();
-        for (FlagWindowStats closed : topology.closeWindow(end)) {
+        for (FlagWindowStats closed : runWindow(executor, shards, perShard, end)) {
           String key = key(closed.getEnvironment(), closed.getFlag());
           if (!flags.containsKey(key) || closed.getWindowStart().toEpochMilli() != start) {
             throw new IllegalStateException("the topology emitted an unexpected window: " + key + " ["
@@ -155,7 +178,12 @@ public final class Simulation {
               Instant.ofEpochMilli(start), lines.isEmpty() ? "no traffic: no window closed" : String.join("; ", lines));
         }
       }
-      deadLettered = topology.deadLettered();
+      for (TopologyHarness shard : shards) {
+        deadLettered += shard.deadLettered();
+      }
+    } finally {
+      executor.shutdownNow();
+      shards.forEach(TopologyHarness::close);
     }
     Map<String, FlagSummary> summaries = new LinkedHashMap<>();
     flags.forEach((key, flag) -> summaries.put(key, summarize(flag, states.get(key), decisions)));
@@ -198,6 +226,56 @@ public final class Simulation {
     return new FlagSummary(flag.name(), flag.environment(), flag.startPercent(),
         state.getRolloutPercent() == null ? 0 : state.getRolloutPercent(), state.getEnabled(), counts, enforced,
         firstRollback, firstKill);
+  }
+
+  /** A request on its way to a shard, with the flag it was served under. */
+  private record Routed(Scenario.Flag flag, TrafficGenerator.Request request) {}
+
+  /**
+   * Feeds each shard its share of the window in parallel, closes the window in all of them, and merges each flag's
+   * partial windows in shard order. The result is in the topology's own emission order (by flag key).
+   */
+  private static List<FlagWindowStats> runWindow(ExecutorService executor, List<TopologyHarness> shards,
+                                                 List<List<Routed>> perShard, long end) {
+    List<Future<List<FlagWindowStats>>> futures = new ArrayList<>();
+    for (int s = 0; s < shards.size(); s++) {
+      TopologyHarness shard = shards.get(s);
+      List<Routed> input = perShard.get(s);
+      futures.add(executor.submit(() -> {
+        shard.openWindow(end);
+        for (Routed r : input) {
+          shard.send(r.flag().environment(), r.flag().name(), r.request());
+        }
+        return shard.closeWindow(end);
+      }));
+    }
+    Map<String, FlagWindowStats> merged = new TreeMap<>();
+    for (Future<List<FlagWindowStats>> future : futures) {
+      for (FlagWindowStats partial : join(future)) {
+        merged.merge(key(partial.getEnvironment(), partial.getFlag()), partial, WindowStatsMerger::merge);
+      }
+    }
+    return List.copyOf(merged.values());
+  }
+
+  private static <T> T join(Future<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while a shard processed its window", e);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "simulate-shard-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   static String key(String environment, String flag) {

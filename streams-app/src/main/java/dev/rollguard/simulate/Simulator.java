@@ -1,8 +1,9 @@
 package dev.rollguard.simulate;
 
 import dev.rollguard.advisor.AdvisorConfig;
+import dev.rollguard.advisor.LocalAiAdvisor;
+import dev.rollguard.judge.RolloutPolicy;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -18,8 +19,7 @@ public final class Simulator implements AutoCloseable {
 
   /** The rules decide, as in production with the advisor off. */
   public static Simulator rulesOnly(Scenario scenario) {
-    return new Simulator(scenario, new RulesDecider(Simulation.policyFor(scenario),
-        Duration.ofSeconds(scenario.windowSeconds())));
+    return new Simulator(scenario, CoreDecider.rulesOnly(Simulation.policyFor(scenario)));
   }
 
   /**
@@ -34,7 +34,10 @@ public final class Simulator implements AutoCloseable {
       throw new IllegalArgumentException("--advisor needs a LocalAI server: set " + AdvisorConfig.ENV_URL
           + " (and " + AdvisorConfig.ENV_MODEL + "); without --advisor the rules decide");
     }
-    throw new IllegalStateException("--advisor is not available yet");
+    RolloutPolicy policy = Simulation.policyFor(scenario);
+    String model = config.model() != null ? config.model() : "the server's default model";
+    return new Simulator(scenario, CoreDecider.withAdvisor(policy, new LocalAiAdvisor(config),
+        config.requestTimeout(), "the rules with the LocalAI advisor at " + config.baseUrl() + " (" + model + ")"));
   }
 
   public String describe() {

@@ -65,8 +65,8 @@ final class TopologyHarness implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a state directory for the simulation", e);
     }
-    // A 1 ms close check makes every wall-clock advance run the close check, whatever its size.
     StreamsAppConfig defaults = StreamsAppConfig.defaults("simulated:9092");
+    // A 1 ms close check makes every wall-clock advance run the close check, whatever its size.
     this.config = defaults.withApplicationId("rollguard-simulate")
         .withWindows(windowSize, defaults.windowGrace(), Duration.ofMillis(1))
         .withStateDir(stateDir.toString());

@@ -65,7 +65,7 @@ final class TrafficGenerator {
   record WindowTraffic(int users, int treatmentUsers, int lostTreatmentUsers, long requests, long maxTimestamp) {}
 
   /** One request (and its impression) to emit. */
-  record Request(String userId, long timestamp, boolean treatment, double latencyMs, boolean error,
+  record Request(int user, String userId, long timestamp, boolean treatment, double latencyMs, boolean error,
                  boolean converted, String eventId) {}
 
   interface Sink {
@@ -112,7 +112,7 @@ final class TrafficGenerator {
         }
       }
       for (int r = 0; r < requestsPerUser; r++) {
-        sink.accept(new Request(userIds[user], times[r], treatment, latencies[r], errors[r], r == convertingRequest,
+        sink.accept(new Request(user, userIds[user], times[r], treatment, latencies[r], errors[r], r == convertingRequest,
             window + "-" + user + "-" + r));
         maxTimestamp = Math.max(maxTimestamp, times[r]);
         requests++;
