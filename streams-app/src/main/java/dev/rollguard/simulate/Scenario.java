@@ -90,7 +90,7 @@ public record Scenario(long seed, int windowSeconds, int windows, List<Flag> fla
       }
       return scenario;
     } catch (UnrecognizedPropertyException e) {
-      throw new InvalidScenarioException(at(e) + "unknown field '" + e.getPropertyName() + "'; known fields: "
+      throw new InvalidScenarioException(at(e, 1) + "unknown field '" + e.getPropertyName() + "'; known fields: "
           + e.getKnownPropertyIds(), e);
     } catch (JsonMappingException e) {
       Throwable root = e;
@@ -98,7 +98,7 @@ public record Scenario(long seed, int windowSeconds, int windows, List<Flag> fla
         root = root.getCause();
       }
       String message = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
-      throw new InvalidScenarioException(at(e) + message, e);
+      throw new InvalidScenarioException(at(e, 0) + message, e);
     } catch (JsonProcessingException e) {
       throw new InvalidScenarioException("not valid JSON: " + e.getOriginalMessage()
           + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
@@ -106,9 +106,11 @@ public record Scenario(long seed, int windowSeconds, int windows, List<Flag> fla
     }
   }
 
-  private static String at(JsonMappingException e) {
+  /** The JSON path of the problem, without its last {@code drop} elements (an unknown field's own name). */
+  private static String at(JsonMappingException e, int drop) {
     StringBuilder path = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
+    List<JsonMappingException.Reference> refs = e.getPath();
+    for (JsonMappingException.Reference ref : refs.subList(0, Math.max(0, refs.size() - drop))) {
       if (ref.getFieldName() != null) {
         path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
       } else if (ref.getIndex() >= 0) {
