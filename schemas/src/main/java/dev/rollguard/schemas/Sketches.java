@@ -84,8 +84,12 @@ public final class Sketches {
     return union.getResult(TgtHllType.HLL_8);
   }
 
-  /** The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. */
+  /**
+   * The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. The composite estimator
+   * does not depend on the order in which the sketch was built or merged (HLL's default HIP estimator does), so a
+   * window's count is the same whether it came from one sketch or from a merge of partial ones.
+   */
   public static long estimate(HllSketch sketch) {
-    return Math.round(sketch.getEstimate());
+    return Math.round(sketch.getCompositeEstimate());
   }
 }

@@ -21,12 +21,12 @@ import org.apache.avro.util.ClassSecurityValidator;
  * Avro 1.12 refuses to instantiate specific classes outside its trusted set. Trust exactly the generated contract
  * classes, added to whatever the JVM already trusts, never a whole package from outside.
  */
-final class AvroTrust {
+public final class AvroTrust {
   private static boolean done;
 
   private AvroTrust() {}
 
-  static synchronized void trustContractClasses() {
+  public static synchronized void trustContractClasses() {
     if (done) {
       return;
     }
