@@ -80,6 +80,8 @@ public record DecisionStageConfig(
 
   /** Extra time the producer transaction may stay open beyond one poll interval and one commit interval. */
   static final Duration TRANSACTION_MARGIN = Duration.ofSeconds(30);
+  /** The Kafka consumer's default {@code max.poll.interval.ms}. */
+  static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
   /** Every key with its default, in documentation order. */
   public static final Map<String, String> DEFAULTS = defaults();
@@ -119,7 +121,8 @@ public record DecisionStageConfig(
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     decisionsKafka = Map.copyOf(decisionsKafka == null ? Map.of() : decisionsKafka);
     // Fail at load time, not when the stage starts: the wait bound must fit the poll interval.
-    streamsProperties();
+    withWaitBound(baseProperties(applicationId, bootstrapServers, stateDir, kafka, decisionsKafka),
+        advisorCallTimeout);
   }
 
   public static DecisionStageConfig defaults(String bootstrapServers) {
@@ -197,9 +200,14 @@ public record DecisionStageConfig(
 
   /** Effective {@code max.poll.interval.ms} of the stage's main consumer. */
   public Duration maxPollInterval() {
-    StreamsConfig sc = new StreamsConfig(baseProperties());
+    return maxPollInterval(new StreamsConfig(baseProperties(applicationId, bootstrapServers, stateDir, kafka,
+        decisionsKafka)));
+  }
+
+  private static Duration maxPollInterval(StreamsConfig sc) {
     Object v = sc.getMainConsumerConfigs("g", "c", 0).get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-    return Duration.ofMillis(Long.parseLong(String.valueOf(v)));
+    // Absent means the consumer's own default.
+    return Duration.ofMillis(v == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(String.valueOf(v).trim()));
   }
 
   /** The stream thread's advisor wait budget: {@code max.poll.interval.ms / 8}. */
@@ -213,10 +221,13 @@ public record DecisionStageConfig(
    * the producer transaction timeout derived from the poll interval. Validates the wait bound.
    */
   public Properties streamsProperties() {
-    Properties p = baseProperties();
+    return withWaitBound(baseProperties(applicationId, bootstrapServers, stateDir, kafka, decisionsKafka),
+        advisorCallTimeout);
+  }
+
+  private static Properties withWaitBound(Properties p, Duration advisorCallTimeout) {
     StreamsConfig sc = new StreamsConfig(p);
-    Duration maxPoll = Duration.ofMillis(Long.parseLong(String.valueOf(
-        sc.getMainConsumerConfigs("g", "c", 0).get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))));
+    Duration maxPoll = maxPollInterval(sc);
     Duration budget = maxPoll.dividedBy(8);
     if (advisorCallTimeout.compareTo(budget) > 0) {
       throw new IllegalArgumentException(ADVISOR_CALL_TIMEOUT + " (" + advisorCallTimeout + ") must be at most "
@@ -237,11 +248,14 @@ public record DecisionStageConfig(
     return p;
   }
 
-  private Properties baseProperties() {
+  private static Properties baseProperties(String applicationId, String bootstrapServers, String stateDir,
+                                           Map<String, String> kafka, Map<String, String> decisionsKafka) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // Kafka 5's default, set now: the flag-state store's processor handles its own bad records.
+    p.put("processing.exception.handler.global.enabled", "true");
     if (!stateDir.isEmpty()) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     }
