@@ -34,8 +34,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * <p>The stream thread waits for the advisor inside the processor, so {@link #streamsProperties()} bounds that wait
  * against {@code max.poll.interval.ms} (see {@link AdvisorWaitBudget}): the call timeout must not exceed
  * {@code max.poll.interval.ms / 8}, and the producer's {@code transaction.timeout.ms} is raised to
- * {@code commit.interval.ms + max.poll.interval.ms + 30 s} so that a transaction held open by slow advice is never
- * aborted by the broker (the broker's {@code transaction.max.timeout.ms}, 15 min by default, must allow it).
+ * {@code commit.interval.ms + max.poll.interval.ms / 2 + 30 s} so that a transaction held open by slow advice is
+ * never aborted by the broker (the broker's {@code transaction.max.timeout.ms}, 15 min by default, must allow it).
  *
  * @param bootstrapServers Kafka bootstrap servers
  * @param applicationId this stage's Kafka Streams application id, distinct from the windows stage's
@@ -200,8 +200,7 @@ public record DecisionStageConfig(
 
   /** Effective {@code max.poll.interval.ms} of the stage's main consumer. */
   public Duration maxPollInterval() {
-    return maxPollInterval(new StreamsConfig(baseProperties(applicationId, bootstrapServers, stateDir, kafka,
-        decisionsKafka)));
+    return maxPollInterval(new StreamsConfig(streamsProperties()));
   }
 
   private static Duration maxPollInterval(StreamsConfig sc) {
@@ -226,7 +225,12 @@ public record DecisionStageConfig(
   }
 
   private static Properties withWaitBound(Properties p, Duration advisorCallTimeout) {
-    StreamsConfig sc = new StreamsConfig(p);
+    Properties probe = new Properties();
+    probe.putAll(p);
+    // StreamsConfig refuses a commit interval above the (not yet derived) transaction timeout: probe without it.
+    probe.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        Integer.toString(Integer.MAX_VALUE));
+    StreamsConfig sc = new StreamsConfig(probe);
     Duration maxPoll = maxPollInterval(sc);
     Duration budget = maxPoll.dividedBy(8);
     if (advisorCallTimeout.compareTo(budget) > 0) {
@@ -235,14 +239,15 @@ public record DecisionStageConfig(
           + "miss a poll; raise kafka.max.poll.interval.ms or lower the call timeout");
     }
     Duration commit = Duration.ofMillis(sc.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
-    Duration needed = commit.plus(maxPoll).plus(TRANSACTION_MARGIN);
+    // A transaction spans at most one commit interval plus one processing pass (<= 2 x budget = max.poll/4); /2 is margin.
+    Duration needed = commit.plus(maxPoll.dividedBy(2)).plus(TRANSACTION_MARGIN);
     String userTxn = firstNonNull(p.getProperty(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)),
         p.getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
     if (userTxn == null) {
       p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), Long.toString(needed.toMillis()));
     } else if (Long.parseLong(userTxn.trim()) < needed.toMillis()) {
       throw new IllegalArgumentException("transaction.timeout.ms (" + userTxn + ") must be at least "
-          + "commit.interval.ms + max.poll.interval.ms + 30 s (" + needed.toMillis() + " ms): a transaction kept open "
+          + "commit.interval.ms + max.poll.interval.ms / 2 + 30 s (" + needed.toMillis() + " ms): a transaction kept open "
           + "while the stage waits for the advisor must not be aborted by the broker");
     }
     return p;

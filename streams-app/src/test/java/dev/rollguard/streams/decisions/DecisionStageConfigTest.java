@@ -22,8 +22,8 @@ final class DecisionStageConfigTest {
     assertThat(p.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
     assertThat(c.maxPollInterval()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.advisorWaitBudget()).isEqualTo(Duration.ofMillis(37_500));
-    // commit.interval.ms (100 under EOS) + max.poll.interval.ms + 30 s
-    assertThat(p.getProperty("producer.transaction.timeout.ms")).isEqualTo("330100");
+    // commit.interval.ms (100 under EOS) + max.poll.interval.ms / 2 + 30 s
+    assertThat(p.getProperty("producer.transaction.timeout.ms")).isEqualTo("180100");
   }
 
   @Test
