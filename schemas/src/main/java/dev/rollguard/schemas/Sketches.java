@@ -85,11 +85,11 @@ public final class Sketches {
   }
 
   /**
-   * The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. The composite estimator
-   * does not depend on the order in which the sketch was built or merged (HLL's default HIP estimator does), so a
-   * window's count is the same whether it came from one sketch or from a merge of partial ones.
+   * The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. A sketch built in one
+   * pass reports HLL's more accurate HIP estimate; a merged one (a union result) reports the composite estimate,
+   * which does not depend on merge order, so cumulative statistics agree however windows were combined.
    */
   public static long estimate(HllSketch sketch) {
-    return Math.round(sketch.getCompositeEstimate());
+    return Math.round(sketch.getEstimate());
   }
 }
