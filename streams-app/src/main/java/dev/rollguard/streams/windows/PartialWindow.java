@@ -95,8 +95,13 @@ public final class PartialWindow {
     return impressions.events + requests.events;
   }
 
-  /** The latest event time held: the partial's record timestamp, and what advances the aggregator's stream time. */
+  /** The latest event time held: the partial's record timestamp. */
   public long maxTimestamp() {
     return Math.max(impressions.maxTimestamp, requests.maxTimestamp);
+  }
+
+  /** The earliest event time held: how far the aggregator's stream time may advance on this partial. */
+  public long minTimestamp() {
+    return Math.min(impressions.minTimestamp, requests.minTimestamp);
   }
 }

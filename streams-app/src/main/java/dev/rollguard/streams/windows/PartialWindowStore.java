@@ -142,7 +142,7 @@ public final class PartialWindowStore implements StateStore, CachedStateStore<By
 
     @Override
     public StoreBuilder<PartialWindowStore> withLoggingEnabled(Map<String, String> config) {
-      throw new UnsupportedOperationException("the partial windows need no changelog: they never outlive a transaction");
+      throw new UnsupportedOperationException("partial windows need no changelog: they never outlive a transaction");
     }
 
     @Override

@@ -21,9 +21,10 @@ import org.apache.kafka.streams.processor.api.Record;
  * A window {@code [start, end)} closes when the <em>close watermark</em> reaches {@code end + grace}. The watermark
  * is persisted with the windows and only moves forward. Two things move it:
  * <ul>
- *   <li><b>Stream time</b> (in {@link #process}): the largest event time this task has seen (a partial carries the
- *       latest event time it holds). While events flow, this alone closes windows, deterministically, whatever the
- *       wall clock says (replays of old data work).
+ *   <li><b>Stream time</b> (in {@link #process}): the largest event time this task has seen, where a partial counts
+ *       with its earliest event (one event per partial in {@code TopologyTestDriver}, so there it is exactly the
+ *       largest event time). While events flow, this alone closes windows, deterministically, whatever the wall clock
+ *       says (replays of old data work).
  *   <li><b>The wall clock</b> (a {@code WALL_CLOCK_TIME} punctuator every {@code window.close-check-interval}): stream
  *       time plus the wall-clock time elapsed since stream time last advanced. When a flag's traffic (or the whole
  *       partition's) stops, stream time freezes, but this keeps running at wall-clock speed, so the last window
@@ -96,7 +97,9 @@ final class WindowAggregator implements Processor<String, PartialWindow, String,
       nextClose = Math.min(nextClose, partial.windowEnd() + graceMs);
       observed += p.observations();
     }
-    long ts = p.maxTimestamp();
+    // The partial's earliest event, not its latest: the intake task read its later events while the other tasks were
+    // still reading theirs, so advancing to the latest would close windows ahead of partials already on their way.
+    long ts = p.minTimestamp();
     if (ts > streamTime) {
       streamTime = ts;
       wallClockAtStreamTime = context.currentSystemTimeMs();

@@ -22,16 +22,16 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  *
  * <pre>
  * flag.impressions ─────┐
- * flag.request-metrics ─┴► events-source ─► intake  validate, fan out a request per flag, pre-aggregate per flag
- *                                            │       and window in store partial-windows (not logged)
- *                         bad ───────────────┼──────────────────────────────────────────────► rollout.dlq
- *                                            ▼ partial windows, on each commit (and every close-check-interval)
- *                          &lt;app&gt;-exposures-repartition (by flag key)
- *                                            ▼
- *                   window-aggregator  (store window-aggregates, changelogged; merges partials; closes on stream
- *                                            │  time + wall clock)
- *                                            ├─► rollout.window-stats   key "&lt;env&gt;/&lt;flag&gt;", value FlagWindowStats
- *                                            └─► rollout.dlq            late partials (count and offsets inside)
+ * flag.request-metrics ─┴► events-source ─► intake: validate, fan out a request per flag, pre-aggregate
+ *                                  │         per flag and window (store partial-windows, not logged)
+ *                    bad ──────────┼───────────────────────────────────────────► rollout.dlq
+ *                                  ▼ partial windows, on each commit (and every close-check-interval)
+ *                &lt;app&gt;-exposures-repartition (by flag key)
+ *                                  ▼
+ *               window-aggregator: merge partials (store window-aggregates, changelogged),
+ *                                  │ close on stream time + wall clock
+ *                                  ├─► rollout.window-stats  key "&lt;env&gt;/&lt;flag&gt;", value FlagWindowStats
+ *                                  └─► rollout.dlq           late partials (count and offsets inside)
  * </pre>
  *
  * Input keys are ignored. Undecodable input is dead-lettered by {@link DeadLetterDeserializationHandler}, which
@@ -46,10 +46,12 @@ public final class WindowsTopology {
   /** Name of the repartition step; the topic is {@code <application.id>-exposures-repartition}. */
   public static final String REPARTITION = "exposures";
   /**
-   * Default commit interval, also under at-least-once (whose own default is 30 s): the intake forwards its partial
-   * windows on each commit, so this bounds how long an observation waits before it reaches its window.
+   * Default commit interval (Streams' own: 100 ms under exactly-once, 30 s under at-least-once). The intake forwards
+   * its partial windows on each commit, so this is how long an observation may wait before it reaches its window and
+   * how much input a crash replays. 1 s is small next to the windows and their grace, and a tenth of the transactions
+   * and partials of 100 ms (see BENCHMARKS.md); override with {@code kafka.commit.interval.ms}.
    */
-  static final String DEFAULT_COMMIT_INTERVAL_MS = "100";
+  static final String DEFAULT_COMMIT_INTERVAL_MS = "1000";
 
   private WindowsTopology() {}
 
@@ -98,8 +100,8 @@ public final class WindowsTopology {
   }
 
   /**
-   * Kafka Streams properties: exactly-once v2, a 100 ms commit interval, the dead-letter deserialization handler (sharing {@code metrics}),
-   * the state directory, then the {@code kafka.*} overrides of the configuration.
+   * Kafka Streams properties: exactly-once v2, a 1 s commit interval, the dead-letter deserialization handler
+   * (sharing {@code metrics}), the state directory, then the {@code kafka.*} overrides of the configuration.
    */
   public static Properties streamsProperties(StreamsAppConfig config, WindowsSerdes serdes, WindowsMetrics metrics) {
     Properties p = new Properties();
