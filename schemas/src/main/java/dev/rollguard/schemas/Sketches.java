@@ -84,7 +84,11 @@ public final class Sketches {
     return union.getResult(TgtHllType.HLL_8);
   }
 
-  /** The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. */
+  /**
+   * The distinct-count estimate, rounded; exact while the sketch is in its list or set mode. A sketch built in one
+   * pass reports HLL's more accurate HIP estimate; a merged one (a union result) reports the composite estimate,
+   * which does not depend on merge order, so cumulative statistics agree however windows were combined.
+   */
   public static long estimate(HllSketch sketch) {
     return Math.round(sketch.getEstimate());
   }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "rollguard 0.1.0",
     description = "Closed-loop rollout analyzer for Unleash feature flags.",
-    subcommands = {DemoCommand.class, RunCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, SimulateCommand.class})
 public final class Rollguard implements Callable<Integer> {
 
   public static void main(String[] args) {

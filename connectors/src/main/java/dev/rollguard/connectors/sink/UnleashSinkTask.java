@@ -35,6 +35,7 @@ public final class UnleashSinkTask extends SinkTask {
   private final Clock clock;
   private UnleashSinkConfig config;
   private DecisionApplier applier;
+  private SchemaRegistryClient registry;
   private AvroSerde<RolloutDecision> decisions;
   private OutcomePublisher outcomes;
   private ErrantRecordReporter deadLetters;
@@ -61,7 +62,7 @@ public final class UnleashSinkTask extends SinkTask {
     config = new UnleashSinkConfig(props);
     dryRun = config.getBoolean(UnleashSinkConfig.DRY_RUN);
     applier = new DecisionApplier(UnleashConnection.client(config), UnleashConnection.projects(config), dryRun);
-    SchemaRegistryClient registry = SchemaRegistryClients.fromConfig(config.originals());
+    registry = SchemaRegistryClients.fromConfig(config.originals());
     decisions = new AvroSerde<>(RolloutDecision.class, registry, false, false);
     String clientId = "rollguard-applier-" + props.getOrDefault("name", "unleash-sink");
     outcomes = new OutcomePublisher(OutcomePublisher.producer(config, clientId),
@@ -171,6 +172,13 @@ public final class UnleashSinkTask extends SinkTask {
   public void stop() {
     if (outcomes != null) {
       outcomes.close();
+    }
+    if (registry instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.warn("cannot close the schema registry client: {}", e.toString());
+      }
     }
   }
 

@@ -34,8 +34,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * <p>The stream thread waits for the advisor inside the processor, so {@link #streamsProperties()} bounds that wait
  * against {@code max.poll.interval.ms} (see {@link AdvisorWaitBudget}): the call timeout must not exceed
  * {@code max.poll.interval.ms / 8}, and the producer's {@code transaction.timeout.ms} is raised to
- * {@code commit.interval.ms + max.poll.interval.ms + 30 s} so that a transaction held open by slow advice is never
- * aborted by the broker (the broker's {@code transaction.max.timeout.ms}, 15 min by default, must allow it).
+ * {@code commit.interval.ms + max.poll.interval.ms / 2 + 30 s} so that a transaction held open by slow advice is
+ * never aborted by the broker (the broker's {@code transaction.max.timeout.ms}, 15 min by default, must allow it).
  *
  * @param bootstrapServers Kafka bootstrap servers
  * @param applicationId this stage's Kafka Streams application id, distinct from the windows stage's
@@ -80,6 +80,8 @@ public record DecisionStageConfig(
 
   /** Extra time the producer transaction may stay open beyond one poll interval and one commit interval. */
   static final Duration TRANSACTION_MARGIN = Duration.ofSeconds(30);
+  /** The Kafka consumer's default {@code max.poll.interval.ms}. */
+  static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
   /** Every key with its default, in documentation order. */
   public static final Map<String, String> DEFAULTS = defaults();
@@ -119,7 +121,8 @@ public record DecisionStageConfig(
     kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
     decisionsKafka = Map.copyOf(decisionsKafka == null ? Map.of() : decisionsKafka);
     // Fail at load time, not when the stage starts: the wait bound must fit the poll interval.
-    streamsProperties();
+    withWaitBound(baseProperties(applicationId, bootstrapServers, stateDir, kafka, decisionsKafka),
+        advisorCallTimeout);
   }
 
   public static DecisionStageConfig defaults(String bootstrapServers) {
@@ -197,9 +200,13 @@ public record DecisionStageConfig(
 
   /** Effective {@code max.poll.interval.ms} of the stage's main consumer. */
   public Duration maxPollInterval() {
-    StreamsConfig sc = new StreamsConfig(baseProperties());
+    return maxPollInterval(new StreamsConfig(streamsProperties()));
+  }
+
+  private static Duration maxPollInterval(StreamsConfig sc) {
     Object v = sc.getMainConsumerConfigs("g", "c", 0).get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-    return Duration.ofMillis(Long.parseLong(String.valueOf(v)));
+    // Absent means the consumer's own default.
+    return Duration.ofMillis(v == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(String.valueOf(v).trim()));
   }
 
   /** The stream thread's advisor wait budget: {@code max.poll.interval.ms / 8}. */
@@ -213,10 +220,18 @@ public record DecisionStageConfig(
    * the producer transaction timeout derived from the poll interval. Validates the wait bound.
    */
   public Properties streamsProperties() {
-    Properties p = baseProperties();
-    StreamsConfig sc = new StreamsConfig(p);
-    Duration maxPoll = Duration.ofMillis(Long.parseLong(String.valueOf(
-        sc.getMainConsumerConfigs("g", "c", 0).get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG))));
+    return withWaitBound(baseProperties(applicationId, bootstrapServers, stateDir, kafka, decisionsKafka),
+        advisorCallTimeout);
+  }
+
+  private static Properties withWaitBound(Properties p, Duration advisorCallTimeout) {
+    Properties probe = new Properties();
+    probe.putAll(p);
+    // StreamsConfig refuses a commit interval above the (not yet derived) transaction timeout: probe without it.
+    probe.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+        Integer.toString(Integer.MAX_VALUE));
+    StreamsConfig sc = new StreamsConfig(probe);
+    Duration maxPoll = maxPollInterval(sc);
     Duration budget = maxPoll.dividedBy(8);
     if (advisorCallTimeout.compareTo(budget) > 0) {
       throw new IllegalArgumentException(ADVISOR_CALL_TIMEOUT + " (" + advisorCallTimeout + ") must be at most "
@@ -224,24 +239,28 @@ public record DecisionStageConfig(
           + "miss a poll; raise kafka.max.poll.interval.ms or lower the call timeout");
     }
     Duration commit = Duration.ofMillis(sc.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
-    Duration needed = commit.plus(maxPoll).plus(TRANSACTION_MARGIN);
+    // A transaction spans at most one commit interval plus one processing pass (<= 2 x budget = max.poll/4); /2 is margin.
+    Duration needed = commit.plus(maxPoll.dividedBy(2)).plus(TRANSACTION_MARGIN);
     String userTxn = firstNonNull(p.getProperty(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)),
         p.getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
     if (userTxn == null) {
       p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), Long.toString(needed.toMillis()));
     } else if (Long.parseLong(userTxn.trim()) < needed.toMillis()) {
       throw new IllegalArgumentException("transaction.timeout.ms (" + userTxn + ") must be at least "
-          + "commit.interval.ms + max.poll.interval.ms + 30 s (" + needed.toMillis() + " ms): a transaction kept open "
+          + "commit.interval.ms + max.poll.interval.ms / 2 + 30 s (" + needed.toMillis() + " ms): a transaction kept open "
           + "while the stage waits for the advisor must not be aborted by the broker");
     }
     return p;
   }
 
-  private Properties baseProperties() {
+  private static Properties baseProperties(String applicationId, String bootstrapServers, String stateDir,
+                                           Map<String, String> kafka, Map<String, String> decisionsKafka) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // Kafka 5's default, set now: the flag-state store's processor handles its own bad records.
+    p.put("processing.exception.handler.global.enabled", "true");
     if (!stateDir.isEmpty()) {
       p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     }

@@ -46,7 +46,9 @@ public final class DecisionTopology {
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("flag-state-source"),
         () -> new FlagStateUpdater(FLAG_STATE_STORE, config.flagStateTopic(), serdes.flagState().deserializer(),
             metrics));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PROGRESS_STORE), Serdes.String(),
+    // Persistent (not in-memory): Kafka Streams then keeps its process id in the state directory, so a restarted
+    // instance reuses its transactional id and fences the crashed one's open transaction at once.
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROGRESS_STORE), Serdes.String(),
         new StepProgressSerde(serdes.windowStats(), config.windowStatsTopic())));
     builder.stream(config.windowStatsTopic(), Consumed.with(Serdes.String(), serdes.windowStats())
             .withName("window-stats-source"))

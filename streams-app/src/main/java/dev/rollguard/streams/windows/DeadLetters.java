@@ -36,13 +36,20 @@ public final class DeadLetters {
   /** A counted, logged dead letter. {@code key} and {@code value} are the raw bytes as received, when known. */
   public DeadLetter create(DeadLetterReason reason, String detail, String sourceTopic, int partition, long offset,
       byte[] key, byte[] value, long nowMillis) {
-    metrics.deadLettered(reason);
+    return create(reason, detail, sourceTopic, partition, offset, key, value, nowMillis, 1);
+  }
+
+  /** A dead letter standing for {@code events} inputs (a late partial window): the metric counts every one of them. */
+  public DeadLetter create(DeadLetterReason reason, String detail, String sourceTopic, int partition, long offset,
+      byte[] key, byte[] value, long nowMillis, long events) {
+    metrics.deadLettered(reason, events);
     log.atWarn()
         .addKeyValue("category", reason.category().value())
         .addKeyValue("reason", reason.tag())
         .addKeyValue("topic", sourceTopic)
         .addKeyValue("partition", partition)
         .addKeyValue("offset", offset)
+        .addKeyValue("events", events)
         .log("dead-lettered: {}", detail);
     return DeadLetter.newBuilder()
         .setSourceTopic(sourceTopic == null ? "" : sourceTopic)

@@ -1,8 +1,8 @@
 package dev.rollguard.streams.windows;
 
 /**
- * One event's contribution to one flag's window, after validation and fan-out: what crosses the repartition topic.
- * Compact on purpose (no flag name: that is the record key; no topic: the kind implies it).
+ * One event's contribution to one flag's window, after validation and fan-out: what the intake adds to a
+ * {@link PartialWindow}. No flag name (the partial's key has it), no topic (the kind implies it).
  *
  * @param kind an impression or a request
  * @param timestamp event time, epoch millis

@@ -95,6 +95,17 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
     return a;
   }
 
+  /** Adds a window that is not open yet (the caller checked with {@link #get}), taking ownership of the object. */
+  public void put(WindowAggregate a) {
+    load();
+    WindowKey k = new WindowKey(a.key().format(), a.windowStart());
+    if (open.putIfAbsent(k, a) != null) {
+      throw new IllegalStateException("window already open: " + a.describe());
+    }
+    deleted.remove(k);
+    dirty.add(k);
+  }
+
   public void remove(WindowAggregate a) {
     load();
     WindowKey k = new WindowKey(a.key().format(), a.windowStart());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -12,15 +13,18 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Aggregates observations into tumbling windows per flag and environment, and emits each window exactly once, when
- * it closes, as a {@code FlagWindowStats}; observations for a closed window become {@code DeadLetter}s (late).
+ * Merges the intake tasks' {@link PartialWindow}s into tumbling windows per flag and environment, and emits each
+ * window exactly once, when it closes, as a {@code FlagWindowStats}; a partial for a closed window becomes
+ * {@code DeadLetter}s (late), one per input topic it held, naming its event count and offset range.
  *
  * <h2>When a window closes</h2>
  * A window {@code [start, end)} closes when the <em>close watermark</em> reaches {@code end + grace}. The watermark
  * is persisted with the windows and only moves forward. Two things move it:
  * <ul>
- *   <li><b>Stream time</b> (in {@link #process}): the largest event time this task has seen. While events flow, this
- *       alone closes windows, deterministically, whatever the wall clock says (replays of old data work).
+ *   <li><b>Stream time</b> (in {@link #process}): the largest event time this task has seen, where a partial counts
+ *       with its earliest event (one event per partial in {@code TopologyTestDriver}, so there it is exactly the
+ *       largest event time). While events flow, this alone closes windows, deterministically, whatever the wall clock
+ *       says (replays of old data work).
  *   <li><b>The wall clock</b> (a {@code WALL_CLOCK_TIME} punctuator every {@code window.close-check-interval}): stream
  *       time plus the wall-clock time elapsed since stream time last advanced. When a flag's traffic (or the whole
  *       partition's) stops, stream time freezes, but this keeps running at wall-clock speed, so the last window
@@ -31,16 +35,17 @@ import org.apache.kafka.streams.processor.api.Record;
  * backlog or replay of old events is not closed prematurely: while events arrive, the elapsed term stays near 0.
  *
  * <p>Closed windows are forwarded and deleted in the same step, and deletion goes through the changelogged store in
- * the same transaction (EOS v2) as the output, so a window is emitted exactly once, across crashes too. An
- * observation whose window satisfies {@code end + grace <= watermark} is late: its window was emitted, or would have
- * been. Emission order within one close is by window start, then key, so runs are reproducible.
+ * the same transaction (EOS v2) as the output, so a window is emitted exactly once, across crashes too. A partial
+ * whose window satisfies {@code end + grace <= watermark} is late: its window was emitted, or would have been.
+ * Lateness is judged per partial, so per intake flush: events that arrive out of order within one flush interval
+ * count together (see {@link Intake}). Emission order within one close is by window start, then key, so runs are
+ * reproducible.
  */
-final class WindowAggregator implements Processor<String, Observation, String, SpecificRecord> {
+final class WindowAggregator implements Processor<String, PartialWindow, String, SpecificRecord> {
   private static final Comparator<WindowAggregate> EMIT_ORDER =
       Comparator.comparingLong(WindowAggregate::windowStart).thenComparing(a -> a.key().format());
 
   private final String storeName;
-  private final long sizeMs;
   private final long graceMs;
   private final Duration closeCheckInterval;
   private final String impressionsTopic;
@@ -54,10 +59,9 @@ final class WindowAggregator implements Processor<String, Observation, String, S
   private long nextClose;
   private long observed;
 
-  WindowAggregator(String storeName, Duration size, Duration grace, Duration closeCheckInterval,
+  WindowAggregator(String storeName, Duration grace, Duration closeCheckInterval,
       String impressionsTopic, String requestMetricsTopic, DeadLetters deadLetters) {
     this.storeName = storeName;
-    this.sizeMs = size.toMillis();
     this.graceMs = grace.toMillis();
     this.closeCheckInterval = closeCheckInterval;
     this.impressionsTopic = impressionsTopic;
@@ -77,19 +81,25 @@ final class WindowAggregator implements Processor<String, Observation, String, S
   }
 
   @Override
-  public void process(Record<String, Observation> record) {
-    Observation o = record.value();
-    long ts = o.timestamp();
-    long start = Math.floorDiv(ts, sizeMs) * sizeMs;
-    long end = start + sizeMs;
+  public void process(Record<String, PartialWindow> record) {
+    PartialWindow p = record.value();
+    WindowAggregate partial = p.aggregate();
     long watermark = store.watermark();
-    if (end + graceMs <= watermark) {
-      deadLetterLate(record.key(), o, start, end, watermark);
+    if (partial.windowEnd() + graceMs <= watermark) {
+      deadLetterLate(record.key(), p, watermark);
     } else {
-      store.getForUpdate(FlagKey.parse(record.key()), start, end).add(o);
-      nextClose = Math.min(nextClose, end + graceMs);
-      observed++;
+      WindowAggregate window = store.get(partial.key(), partial.windowStart());
+      if (window == null) {
+        store.put(partial);
+      } else {
+        store.getForUpdate(partial.key(), partial.windowStart(), partial.windowEnd()).merge(partial);
+      }
+      nextClose = Math.min(nextClose, partial.windowEnd() + graceMs);
+      observed += p.observations();
     }
+    // The partial's earliest event, not its latest: the intake task read its later events while the other tasks were
+    // still reading theirs, so advancing to the latest would close windows ahead of partials already on their way.
+    long ts = p.minTimestamp();
     if (ts > streamTime) {
       streamTime = ts;
       wallClockAtStreamTime = context.currentSystemTimeMs();
@@ -137,14 +147,28 @@ final class WindowAggregator implements Processor<String, Observation, String, S
     return min;
   }
 
-  private void deadLetterLate(String key, Observation o, long start, long end, long watermark) {
-    String topic = o.kind() == Observation.Kind.IMPRESSION ? impressionsTopic : requestMetricsTopic;
-    String detail = "late: " + o.kind().name().toLowerCase() + " for " + key + " at " + Instant.ofEpochMilli(o.timestamp())
-        + ", window [" + Instant.ofEpochMilli(start) + ", " + Instant.ofEpochMilli(end) + ") closed "
-        + (watermark - end - graceMs) / 1000 + " s ago (grace " + graceMs / 1000 + " s)";
-    context.forward(new Record<>(key, deadLetters.create(DeadLetterReason.LATE, detail, topic, o.sourcePartition(),
-        o.sourceOffset(), key.getBytes(StandardCharsets.UTF_8), null, context.currentSystemTimeMs()),
-        o.timestamp()));
+  /** One dead letter per input topic the late partial held, naming how many events and which offsets. */
+  private void deadLetterLate(String key, PartialWindow p, long watermark) {
+    WindowAggregate w = p.aggregate();
+    String window = "window [" + Instant.ofEpochMilli(w.windowStart()) + ", " + Instant.ofEpochMilli(w.windowEnd())
+        + ") closed " + (watermark - w.windowEnd() - graceMs) / 1000 + " s ago (grace " + graceMs / 1000 + " s)";
+    for (Observation.Kind kind : Observation.Kind.values()) {
+      PartialWindow.Source s = p.source(kind);
+      if (s.events() == 0) {
+        continue;
+      }
+      String what = kind.name().toLowerCase(Locale.ROOT);
+      String detail = s.events() == 1
+          ? "late: " + what + " for " + key + " at " + Instant.ofEpochMilli(s.maxTimestamp()) + " (partition "
+              + s.partition() + ", offset " + s.firstOffset() + "), " + window
+          : "late: " + s.events() + " " + what + "s for " + key + " at " + Instant.ofEpochMilli(s.minTimestamp())
+              + " to " + Instant.ofEpochMilli(s.maxTimestamp()) + " (partition " + s.partition() + ", offsets "
+              + s.firstOffset() + " to " + s.lastOffset() + "), " + window;
+      String topic = kind == Observation.Kind.IMPRESSION ? impressionsTopic : requestMetricsTopic;
+      context.forward(new Record<>(key, deadLetters.create(DeadLetterReason.LATE, detail, topic, s.partition(),
+          s.firstOffset(), key.getBytes(StandardCharsets.UTF_8), null, context.currentSystemTimeMs(), s.events()),
+          s.maxTimestamp()));
+    }
   }
 
   private void flushObservedCount() {

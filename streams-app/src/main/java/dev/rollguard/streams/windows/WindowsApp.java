@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -56,9 +57,14 @@ public final class WindowsApp implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * Stops and leaves the consumer group, so the partitions move at once to the other instances (or to this one's
+   * successor) instead of after the session timeout (45 s): the state is in memory, nothing is kept by staying.
+   */
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(30)));
     streamsMetrics.close();
   }
 

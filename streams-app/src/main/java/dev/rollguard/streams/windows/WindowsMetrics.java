@@ -11,7 +11,10 @@ import java.util.Map;
  * ledgers.
  */
 public final class WindowsMetrics {
-  /** Dead-lettered inputs; tags {@code category} (deserialization, invalid, late) and {@code reason}. */
+  /**
+   * Dead-lettered inputs; tags {@code category} (deserialization, invalid, late) and {@code reason}. A late partial
+   * window is one dead letter per input topic but counts every observation it held.
+   */
   public static final String DEAD_LETTERS = "rollguard.windows.dead.letters";
   /** Windows emitted to rollout.window-stats; tag {@code closed.by} (stream-time, wall-clock). */
   public static final String WINDOWS_EMITTED = "rollguard.windows.emitted";
@@ -43,7 +46,11 @@ public final class WindowsMetrics {
   }
 
   public void deadLettered(DeadLetterReason reason) {
-    deadLetters.get(reason).increment();
+    deadLettered(reason, 1);
+  }
+
+  public void deadLettered(DeadLetterReason reason, long inputs) {
+    deadLetters.get(reason).increment(inputs);
   }
 
   public long deadLetters(DeadLetterReason reason) {

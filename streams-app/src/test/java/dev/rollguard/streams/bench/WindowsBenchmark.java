@@ -52,6 +52,8 @@ public final class WindowsBenchmark {
   private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
   private static final int THREADS = Integer.getInteger("bench.threads", 1);
   private static final int FLAGS = Integer.getInteger("bench.flags", 20);
+  /** Extra Kafka Streams properties for tuning runs, {@code key=value,key=value} (e.g. {@code commit.interval.ms=1000}). */
+  private static final String STREAMS_OVERRIDES = System.getProperty("bench.streams", "");
   private static final int USERS = 200_000;
   /**
    * Event time covered by the load: 5,000 events per second of event time, a mid-sized production service. Denser
@@ -68,31 +70,97 @@ public final class WindowsBenchmark {
               StreamsAppConfig.APPLICATION_ID, "windows-bench-" + UUID.randomUUID()))
           .withBootstrapServers(kafka.bootstrapServers())
           .withStateDir(Files.createTempDirectory("rollguard-bench-state").toString())
-          .withKafka(Map.of(
-              "num.stream.threads", String.valueOf(THREADS),
-              "producer.batch.size", "262144",
-              "producer.linger.ms", "20",
-              "consumer.max.poll.records", "5000",
-              "consumer.fetch.max.bytes", "52428800"));
+          .withKafka(streamsSettings());
       kafka.createTopics(PARTITIONS, config.impressionsTopic(), config.requestMetricsTopic(), "bench.raw-out");
       kafka.createTopics(PARTITIONS, config.windowStatsTopic(), config.deadLetterTopic());
       System.out.printf("load: %,d records (impressions + request metrics), %d flags, %d partitions, %d stream thread(s)%n",
           RECORDS, FLAGS, PARTITIONS, THREADS);
+      System.out.println("streams settings: " + streamsSettings());
       long bytes = load(kafka, config, WindowsSerdes.of(SchemaRegistryClients.fromConfig(registry.clientConfig())));
       System.out.printf("loaded %,d bytes (%.0f B/record)%n", bytes, (double) bytes / RECORDS);
 
+      Map<String, Long> cpu = ThreadCpu.snapshot();
       double raw = rawPipe(kafka, config);
       System.out.printf("raw consume→produce pipe: %,.0f records/s%n", raw);
+      System.out.println("  CPU per record (µs, by thread group): " + ThreadCpu.perRecord(cpu, RECORDS));
       Result topo = topology(kafka, config, registry);
       System.out.printf("windows topology (EOS v2): %,.0f records/s%n", topo.rate);
+      System.out.println("  CPU per record (µs, by thread group): " + topo.cpuPerRecord);
       System.out.printf("ratio topology / raw: %.2f%n", topo.rate / raw);
       System.out.printf("window stats emitted: %d, dead letters: %d (late %d)%n", topo.windowsEmitted,
           topo.deadLetters, topo.late);
       stateSize(kafka, config);
+      repartitionTraffic(kafka, config, topo.observations);
       if (topo.late > 0) {
         lateness(kafka, config, WindowsSerdes.of(SchemaRegistryClients.fromConfig(registry.clientConfig())));
       }
     }
+  }
+
+  /** CPU time of this JVM's threads, grouped (broker, stream threads, clients, main), to see where a phase spends. */
+  private static final class ThreadCpu {
+    private static final java.lang.management.ThreadMXBean BEAN = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    static Map<String, Long> snapshot() {
+      Map<String, Long> byThread = new HashMap<>();
+      for (var info : BEAN.getThreadInfo(BEAN.getAllThreadIds())) {
+        if (info != null) {
+          long t = BEAN.getThreadCpuTime(info.getThreadId());
+          if (t > 0) {
+            byThread.put(info.getThreadId() + "|" + info.getThreadName(), t);
+          }
+        }
+      }
+      return byThread;
+    }
+
+    static Map<String, String> perRecord(Map<String, Long> before, long records) {
+      Map<String, Long> groups = new java.util.TreeMap<>();
+      snapshot().forEach((thread, t) -> groups.merge(group(thread.substring(thread.indexOf('|') + 1)),
+          t - before.getOrDefault(thread, 0L), Long::sum));
+      Map<String, String> out = new java.util.LinkedHashMap<>();
+      long total = 0;
+      for (var e : groups.entrySet()) {
+        total += e.getValue();
+        if (e.getValue() > records * 50L) {
+          out.put(e.getKey(), String.format("%.2f", e.getValue() / 1e3 / records));
+        }
+      }
+      out.put("total", String.format("%.2f", total / 1e3 / records));
+      return out;
+    }
+
+    private static String group(String name) {
+      if (name.contains("StreamThread")) {
+        return "stream-threads";
+      }
+      if (name.contains("producer-network-thread")) {
+        return "producer-io";
+      }
+      if (name.contains("kafka-request-handler") || name.contains("network-thread") || name.startsWith("kafka-")
+          || name.contains("raft") || name.contains("Log") || name.contains("Replica") || name.contains("quorum")) {
+        return "broker";
+      }
+      if (name.contains("WindowsBenchmark.main") || name.equals("main")) {
+        return "main";
+      }
+      return "other";
+    }
+  }
+
+  private static Map<String, String> streamsSettings() {
+    Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of(
+        "num.stream.threads", String.valueOf(THREADS),
+        "producer.batch.size", "262144",
+        "producer.linger.ms", "20",
+        "consumer.max.poll.records", "5000",
+        "consumer.fetch.max.bytes", "52428800"));
+    for (String kv : STREAMS_OVERRIDES.split(",")) {
+      if (!kv.isBlank()) {
+        settings.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+      }
+    }
+    return settings;
   }
 
   private static long load(EmbeddedKafka kafka, StreamsAppConfig config, WindowsSerdes serdes) {
@@ -183,7 +251,8 @@ public final class WindowsBenchmark {
     }
   }
 
-  private record Result(double rate, long windowsEmitted, long deadLetters, long late) {}
+  private record Result(double rate, long windowsEmitted, long deadLetters, long late, long observations,
+      Map<String, String> cpuPerRecord) {}
 
   /** Runs the topology until its group has committed every input and repartition record. */
   private static Result topology(EmbeddedKafka kafka, StreamsAppConfig config, EmbeddedSchemaRegistry registry)
@@ -192,6 +261,7 @@ public final class WindowsBenchmark {
         new SimpleMeterRegistry());
     try (Admin admin = kafka.admin()) {
       String repartition = config.applicationId() + "-" + WindowsTopology.REPARTITION + "-repartition";
+      Map<String, Long> cpu = ThreadCpu.snapshot();
       app.start();
       long first = 0;
       long inputDone = 0;
@@ -220,6 +290,7 @@ public final class WindowsBenchmark {
         }
         Thread.sleep(50);
       }
+      Map<String, String> cpuPerRecord = ThreadCpu.perRecord(cpu, RECORDS);
       double seconds = (System.nanoTime() - first) / 1e9;
       System.out.printf("  input committed after %.1f s, repartition drained after %.1f s%n",
           (inputDone - first) / 1e9, seconds);
@@ -229,7 +300,7 @@ public final class WindowsBenchmark {
         dead += app.metrics().deadLetters(r);
       }
       long emitted = app.metrics().emitted("stream-time") + app.metrics().emitted("wall-clock");
-      return new Result(RECORDS / seconds, emitted, dead, late);
+      return new Result(RECORDS / seconds, emitted, dead, late, app.metrics().observations(), cpuPerRecord);
     } finally {
       app.close();
     }
@@ -279,6 +350,35 @@ public final class WindowsBenchmark {
       }
     }
     System.out.println("late records by seconds after close (10 s buckets): " + histogram);
+  }
+
+  /** Counts the committed records of the repartition topic: partial windows, against the observations they carry. */
+  private static void repartitionTraffic(EmbeddedKafka kafka, StreamsAppConfig config, long observations) {
+    String repartition = config.applicationId() + "-" + WindowsTopology.REPARTITION + "-repartition";
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG, "repartition-count-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      consumer.subscribe(Set.of(repartition));
+      long records = 0;
+      long bytes = 0;
+      long idleSince = System.nanoTime();
+      while (System.nanoTime() - idleSince < 3e9) {
+        ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(300));
+        if (!polled.isEmpty()) {
+          idleSince = System.nanoTime();
+        }
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+          records++;
+          bytes += r.value().length;
+        }
+      }
+      System.out.printf("repartition: %,d partial windows (%,d B, %,.0f B each) for %,d observations (%.0f per record)%n",
+          records, bytes, (double) bytes / Math.max(1, records), observations,
+          (double) observations / Math.max(1, records));
+    }
   }
 
   /** Reads the store's changelog: the last (largest) state of every window, divided by its variants. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rollguard.avro.FlagWindowStats;
 import dev.rollguard.schemas.Sketches;
+import java.util.List;
 import java.util.Random;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,7 @@ final class WindowAggregateSerdeTest {
   }
 
   /** Every statistic equal, and the sketches decode to the same counts and quantiles (their bytes may differ). */
-  private static void assertSameStatistics(FlagWindowStats actual, FlagWindowStats expected) {
+  static void assertSameStatistics(FlagWindowStats actual, FlagWindowStats expected) {
     assertThat(actual.getFlag()).isEqualTo(expected.getFlag());
     assertThat(actual.getWindowStart()).isEqualTo(expected.getWindowStart());
     assertThat(actual.getVariants()).containsOnlyKeys(expected.getVariants().keySet());
@@ -120,12 +121,26 @@ final class WindowAggregateSerdeTest {
   }
 
   @Test
-  void observationsRoundTrip() {
-    ObservationSerde s = new ObservationSerde();
-    Observation o = Observation.request(123, "blue", "s:abc", 12.5, true, false, 3, 99);
-    assertThat(s.deserialize(s.serialize(o))).isEqualTo(o);
-    Observation i = Observation.impression(-5, "disabled", "e:ev", 0, 0);
-    assertThat(s.deserialize(s.serialize(i))).isEqualTo(i);
+  void partialWindowsRoundTripWithTheirProvenance() {
+    PartialWindowSerde s = new PartialWindowSerde();
+    PartialWindow p = new PartialWindow(new WindowAggregate(KEY, 60_000, 120_000));
+    p.add(Observation.impression(60_010, "blue", "u:1", 2, 40));
+    p.add(Observation.request(60_020, "blue", "s:abc", 12.5, true, false, 2, 7));
+    p.add(Observation.request(60_005, "disabled", "e:ev", 3.0, false, true, 2, 9));
+
+    PartialWindow back = s.deserialize(s.serialize(p));
+
+    assertSameStatistics(back.aggregate().toStats(), p.aggregate().toStats());
+    assertThat(back.observations()).isEqualTo(3);
+    assertThat(back.maxTimestamp()).isEqualTo(60_020);
+    PartialWindow.Source requests = back.source(Observation.Kind.REQUEST);
+    assertThat(List.of(requests.events(), (long) requests.partition(), requests.firstOffset(), requests.lastOffset(),
+        requests.minTimestamp(), requests.maxTimestamp())).containsExactly(2L, 2L, 7L, 9L, 60_005L, 60_020L);
+    assertThat(back.source(Observation.Kind.IMPRESSION).events()).isEqualTo(1);
+    assertThat(s.serialize(null)).isNull();
+    byte[] bytes = s.serialize(p);
+    assertThatThrownBy(() -> s.deserialize(java.util.Arrays.copyOf(bytes, bytes.length - 1)))
+        .isInstanceOf(SerializationException.class);
   }
 
   @Test

@@ -19,8 +19,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -390,5 +393,104 @@ final class WindowsTopologyTest {
         .filter(r -> r.key().length > 8)
         .filter(r -> new String(r.key(), 8, r.key().length - 8, StandardCharsets.UTF_8).equals(KEY)).toList();
     assertThat(after).last().satisfies(r -> assertThat(r.value()).as("tombstone after emission").isNull());
+  }
+
+  @Test
+  void aRandomWorkloadGivesTheSameWindowsAsAggregatingEveryObservationDirectly() {
+    Random r = new Random(2026);
+    String[] flags = {"checkout", "search", "banner", "pricing"};
+    String[] variants = {"disabled", "blue", "green"};
+    Map<String, WindowAggregate> direct = new HashMap<>();
+    for (int i = 0; i < 3000; i++) {
+      // Four windows of events, out of order by up to 20 s (inside the 30 s grace): nothing is late.
+      Instant ts = T0.plusMillis(i * 70L + r.nextInt(20_000));
+      String user = "u" + r.nextInt(500);
+      if (r.nextBoolean()) {
+        String flag = flags[r.nextInt(flags.length)];
+        String variant = variants[r.nextInt(variants.length)];
+        boolean enabled = !variant.equals("disabled");
+        impress(flag, enabled, variant, user, ts);
+        directly(direct, flag, Observation.impression(ts.toEpochMilli(), Variants.effective(enabled, variant),
+            "u:" + user, 0, 0));
+      } else {
+        List<dev.rollguard.avro.Exposure> exposures = new ArrayList<>();
+        for (String flag : flags) {
+          if (r.nextInt(3) == 0 || exposures.isEmpty() && flag.equals(flags[flags.length - 1])) {
+            String variant = variants[r.nextInt(variants.length)];
+            exposures.add(exposure(flag, !variant.equals("disabled"), variant));
+          }
+        }
+        double latency = Math.exp(Math.log(80) + 0.5 * r.nextGaussian());
+        boolean error = r.nextInt(40) == 0;
+        boolean converted = r.nextInt(15) == 0;
+        requests.pipeInput(request(user, ts, latency, exposures.toArray(dev.rollguard.avro.Exposure[]::new))
+            .setError(error).setConverted(converted).build());
+        for (var x : exposures) {
+          directly(direct, x.getFeatureName(), Observation.request(ts.toEpochMilli(),
+              Variants.effective(x.getEnabled(), x.getVariant()), "u:" + user, latency, error, converted, 0, 0));
+        }
+      }
+    }
+    // The last window closes at 10:04:30 (and the wall clock at 10:00 allows events up to 10:05).
+    tick(at("4m30s"));
+
+    Map<String, FlagWindowStats> emitted = new HashMap<>();
+    for (KeyValue<String, FlagWindowStats> kv : stats.readKeyValuesToList()) {
+      if (!kv.key.endsWith("ticker")) {
+        assertThat(emitted.put(kv.key + "@" + kv.value.getWindowStart(), kv.value)).as("emitted once").isNull();
+      }
+    }
+    assertThat(emitted.keySet()).containsExactlyInAnyOrderElementsOf(direct.keySet());
+    direct.forEach((window, expected) ->
+        WindowAggregateSerdeTest.assertSameStatistics(emitted.get(window), expected.toStats()));
+    assertThat(dlq.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    assertThat(metrics.observations()).as("every observation, and the ticker's").isEqualTo(1 + direct.values().stream()
+        .flatMap(a -> a.variants().values().stream()).mapToLong(v -> v.impressions() + v.requests()).sum());
+  }
+
+  private static void directly(Map<String, WindowAggregate> windows, String flag, Observation o) {
+    FlagKey key = new FlagKey(Events.ENV, flag);
+    long start = Math.floorDiv(o.timestamp(), 60_000L) * 60_000L;
+    windows.computeIfAbsent(key.format() + "@" + Instant.ofEpochMilli(start),
+        k -> new WindowAggregate(key, start, start + 60_000L)).add(o);
+  }
+
+  @Test
+  void aLatePartialIsDeadLetteredPerTopicWithItsEventCountAndOffsetRange() {
+    impress(FLAG, true, "blue", "u1", at("10s"));
+    tick(at("1m30s"));
+    assertThat(closedWindowsOf(KEY)).hasSize(1);
+    // What an intake task would send for window [10:00, 10:01) after a commit interval of events: 3 impressions
+    // and 2 requests of partition 2, arriving after the window closed.
+    PartialWindow late = new PartialWindow(new WindowAggregate(FlagKey.parse(KEY), T0.toEpochMilli(),
+        at("1m").toEpochMilli()));
+    late.add(Observation.impression(at("50s").toEpochMilli(), "blue", "u:u7", 2, 120));
+    late.add(Observation.impression(at("52s").toEpochMilli(), "blue", "u:u8", 2, 131));
+    late.add(Observation.impression(at("51s").toEpochMilli(), "blue", "u:u9", 2, 125));
+    late.add(Observation.request(at("55s").toEpochMilli(), "blue", "u:u7", 20, false, false, 2, 88));
+    late.add(Observation.request(at("56s").toEpochMilli(), "blue", "u:u8", 20, false, false, 2, 97));
+    TestInputTopic<String, PartialWindow> repartition = driver.createInputTopic(
+        config.applicationId() + "-" + WindowsTopology.REPARTITION + "-repartition",
+        new org.apache.kafka.common.serialization.StringSerializer(), new PartialWindowSerde().serializer());
+
+    repartition.pipeInput(KEY, late, at("56s"));
+
+    assertThat(stats.isEmpty()).as("a closed window is never emitted again").isTrue();
+    List<TestRecord<byte[], DeadLetter>> dead = dlq.readRecordsToList();
+    assertThat(dead).extracting(r -> r.value().getCategory()).containsExactly("late", "late");
+    DeadLetter impressionsLate = dead.get(0).value();
+    assertThat(impressionsLate.getReason()).isEqualTo("late: 3 impressions for " + KEY + " at 2026-11-24T10:00:50Z"
+        + " to 2026-11-24T10:00:52Z (partition 2, offsets 120 to 131), window [2026-11-24T10:00:00Z,"
+        + " 2026-11-24T10:01:00Z) closed 0 s ago (grace 30 s)");
+    assertThat(impressionsLate.getSourceTopic()).isEqualTo(config.impressionsTopic());
+    assertThat(impressionsLate.getPartition()).isEqualTo(2);
+    assertThat(impressionsLate.getOffset()).isEqualTo(120);
+    DeadLetter requestsLate = dead.get(1).value();
+    assertThat(requestsLate.getReason()).startsWith("late: 2 requests for " + KEY)
+        .contains("(partition 2, offsets 88 to 97)");
+    assertThat(requestsLate.getSourceTopic()).isEqualTo(config.requestMetricsTopic());
+    assertThat(new String(dead.get(1).key(), StandardCharsets.UTF_8)).isEqualTo(KEY);
+    assertThat(metrics.deadLetters(DeadLetterReason.LATE)).as("every late observation is counted").isEqualTo(5);
   }
 }

@@ -1,0 +1,140 @@
+package dev.rollguard.streams.windows;
+
+import dev.rollguard.avro.Exposure;
+import dev.rollguard.avro.FlagImpression;
+import dev.rollguard.avro.RequestMetric;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorNode;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+
+/**
+ * Validates {@code FlagImpression}s and {@code RequestMetric}s, turns them into {@link Observation}s (one per
+ * impression; one per flag a request was served under, a flag listed twice counting once) and pre-aggregates those
+ * into the task's {@link PartialWindowStore}. A bad event is forwarded at once as a {@code DeadLetter} (key null).
+ *
+ * <p>The partials are forwarded, keyed by {@link FlagKey}, when Streams is about to commit the task (the store's
+ * pre-commit hook) and at least every {@code flushInterval} of wall-clock time, whichever comes first. Forwarding one
+ * partial per flag and window instead of one record per observation is what keeps the repartition hop cheap.
+ */
+final class Intake implements Processor<byte[], SpecificRecord, String, Object> {
+  private final EventValidation validation;
+  private final DeadLetters deadLetters;
+  private final String storeName;
+  private final long sizeMs;
+  private final Duration flushInterval;
+
+  private ProcessorContext<String, Object> context;
+  private PartialWindowStore partials;
+  private ProcessorNode<?, ?, ?, ?> node;
+
+  Intake(EventValidation validation, DeadLetters deadLetters, String storeName, Duration windowSize,
+      Duration flushInterval) {
+    this.validation = validation;
+    this.deadLetters = deadLetters;
+    this.storeName = storeName;
+    this.sizeMs = windowSize.toMillis();
+    this.flushInterval = flushInterval;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> context) {
+    this.context = context;
+    this.partials = context.getStateStore(storeName);
+    // Streams sets the current node during init: remember it, the pre-commit flush runs outside process().
+    this.node = context instanceof InternalProcessorContext<?, ?> internal ? internal.currentNode() : null;
+    partials.onFlush(this::forward);
+    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> partials.flushPartials());
+  }
+
+  @Override
+  public void process(Record<byte[], SpecificRecord> record) {
+    RecordMetadata meta = context.recordMetadata().orElseThrow();
+    long now = context.currentSystemTimeMs();
+    SpecificRecord value = record.value();
+    if (value instanceof FlagImpression e) {
+      impression(e, record, meta, now);
+    } else if (value instanceof RequestMetric e) {
+      request(e, record, meta, now);
+    } else {
+      deadLetter(new EventValidation.Problem(DeadLetterReason.NULL_VALUE, "null value (tombstone) on an event topic"),
+          record, meta, now);
+    }
+  }
+
+  private void impression(FlagImpression e, Record<byte[], SpecificRecord> record, RecordMetadata meta, long now) {
+    EventValidation.Problem problem = validation.check(e, now);
+    if (problem != null) {
+      deadLetter(problem, record, meta, now);
+      return;
+    }
+    long ts = e.getTimestamp().toEpochMilli();
+    add(new FlagKey(e.getEnvironment(), e.getFeatureName()), Observation.impression(ts,
+        Variants.effective(e.getEnabled(), e.getVariant()), Variants.unit(e.getUserId(), e.getSessionId(),
+            e.getEventId()), meta.partition(), meta.offset()));
+  }
+
+  private void request(RequestMetric e, Record<byte[], SpecificRecord> record, RecordMetadata meta, long now) {
+    EventValidation.Problem problem = validation.check(e, now);
+    if (problem != null) {
+      deadLetter(problem, record, meta, now);
+      return;
+    }
+    long ts = e.getTimestamp().toEpochMilli();
+    String unit = Variants.unit(e.getUserId(), e.getSessionId(), e.getEventId());
+    List<Exposure> exposures = e.getExposures();
+    Set<String> seen = exposures.size() > 1 ? new HashSet<>() : null;
+    for (Exposure x : exposures) {
+      if (seen != null && !seen.add(x.getFeatureName())) {
+        continue;
+      }
+      add(new FlagKey(e.getEnvironment(), x.getFeatureName()), Observation.request(ts,
+          Variants.effective(x.getEnabled(), x.getVariant()), unit, e.getLatencyMs(), e.getError(), e.getConverted(),
+          meta.partition(), meta.offset()));
+    }
+  }
+
+  private void add(FlagKey key, Observation o) {
+    long start = Math.floorDiv(o.timestamp(), sizeMs) * sizeMs;
+    partials.add(key, start, start + sizeMs, o);
+  }
+
+  private void deadLetter(EventValidation.Problem problem, Record<byte[], SpecificRecord> record, RecordMetadata meta,
+      long now) {
+    context.forward(new Record<>(null, deadLetters.create(problem.reason(), problem.detail(), meta.topic(),
+        meta.partition(), meta.offset(), record.key(), null, now), record.timestamp()));
+  }
+
+  /**
+   * Forwards flushed partials from this node. From the pre-commit hook no node is current, so it is set here, as
+   * Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
+   */
+  private void forward(List<PartialWindow> flushed) {
+    if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
+      flushed.forEach(p -> context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp())));
+      return;
+    }
+    ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
+    ProcessorRecordContext previousRecord = internal.recordContext();
+    internal.setCurrentNode(node);
+    try {
+      for (PartialWindow p : flushed) {
+        internal.setRecordContext(new ProcessorRecordContext(p.maxTimestamp(), -1L, -1, null, new RecordHeaders()));
+        context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp()));
+      }
+    } finally {
+      internal.setCurrentNode(previousNode);
+      internal.setRecordContext(previousRecord);
+    }
+  }
+}
