@@ -26,6 +26,12 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * <p>The partials are forwarded, keyed by {@link FlagKey}, when Streams is about to commit the task (the store's
  * pre-commit hook) and at least every {@code flushInterval} of wall-clock time, whichever comes first. Forwarding one
  * partial per flag and window instead of one record per observation is what keeps the repartition hop cheap.
+ *
+ * <p>After each flush's partials comes a {@link SourceWatermark} (to every aggregator partition): the latest event
+ * time of the valid events this task has aggregated. That is the task's progress over both of its topics: Streams
+ * hands a task the records of its two partitions in timestamp order (the events' record timestamps are their event
+ * times), so the two do not drift apart. A minimum over the two topics would let a topic without traffic in this
+ * partition hold the task back. See {@link WindowAggregator} for how the aggregator uses it.
  */
 final class Intake implements Processor<byte[], SpecificRecord, String, Object> {
   private final EventValidation validation;
@@ -33,24 +39,29 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private final String storeName;
   private final long sizeMs;
   private final Duration flushInterval;
+  private final WatermarkPartitioner partitioner;
 
   private ProcessorContext<String, Object> context;
   private PartialWindowStore partials;
   private ProcessorNode<?, ?, ?, ?> node;
+  private int source;
+  private long eventTime = Long.MIN_VALUE;
 
   Intake(EventValidation validation, DeadLetters deadLetters, String storeName, Duration windowSize,
-      Duration flushInterval) {
+      Duration flushInterval, WatermarkPartitioner partitioner) {
     this.validation = validation;
     this.deadLetters = deadLetters;
     this.storeName = storeName;
     this.sizeMs = windowSize.toMillis();
     this.flushInterval = flushInterval;
+    this.partitioner = partitioner;
   }
 
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.partials = context.getStateStore(storeName);
+    this.source = context.taskId().partition();
     // Streams sets the current node during init: remember it, the pre-commit flush runs outside process().
     this.node = context instanceof InternalProcessorContext<?, ?> internal ? internal.currentNode() : null;
     partials.onFlush(this::forward);
@@ -107,6 +118,7 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private void add(FlagKey key, Observation o) {
     long start = Math.floorDiv(o.timestamp(), sizeMs) * sizeMs;
     partials.add(key, start, start + sizeMs, o);
+    eventTime = Math.max(eventTime, o.timestamp());
   }
 
   private void deadLetter(EventValidation.Problem problem, Record<byte[], SpecificRecord> record, RecordMetadata meta,
@@ -116,12 +128,13 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   }
 
   /**
-   * Forwards flushed partials from this node. From the pre-commit hook no node is current, so it is set here, as
-   * Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
+   * Forwards flushed partials, then this task's watermark. From the pre-commit hook no node is current, so it is set
+   * here, as Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
    */
   private void forward(List<PartialWindow> flushed) {
     if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
       flushed.forEach(p -> context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp())));
+      context.forward(watermark());
       return;
     }
     ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
@@ -132,9 +145,19 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
         internal.setRecordContext(new ProcessorRecordContext(p.maxTimestamp(), -1L, -1, null, new RecordHeaders()));
         context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp()));
       }
+      internal.setRecordContext(new ProcessorRecordContext(eventTime, -1L, -1, null, new RecordHeaders()));
+      context.forward(watermark());
     } finally {
       internal.setCurrentNode(previousNode);
       internal.setRecordContext(previousRecord);
     }
+  }
+
+  /**
+   * Sent after the partials (whose forwarding told the partitioner the partition count): see the class comment. The
+   * key is empty, never a flag key (those contain '/'), and not null: Streams' repartition drops null keys.
+   */
+  private Record<String, Object> watermark() {
+    return new Record<>("", new SourceWatermark(source, partitioner.partitionCount(), eventTime), eventTime);
   }
 }
