@@ -27,11 +27,14 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * pre-commit hook) and at least every {@code flushInterval} of wall-clock time, whichever comes first. Forwarding one
  * partial per flag and window instead of one record per observation is what keeps the repartition hop cheap.
  *
- * <p>After each flush's partials comes a {@link SourceWatermark} (to every aggregator partition): the latest event
- * time of the valid events this task has aggregated. That is the task's progress over both of its topics: Streams
- * hands a task the records of its two partitions in timestamp order (the events' record timestamps are their event
- * times), so the two do not drift apart. A minimum over the two topics would let a topic without traffic in this
- * partition hold the task back. See {@link WindowAggregator} for how the aggregator uses it.
+ * <p>After each flush's partials comes a {@link SourceWatermark} (to every aggregator partition): how far this task
+ * has read in event time. Per input topic the task keeps the latest event time of its valid events; the watermark is
+ * the minimum of that over the topics that had events since the last flush. So if one of the task's two partitions
+ * runs ahead of the other (Streams normally hands a task their records in timestamp order, but not with
+ * {@code max.task.idle.ms=-1}, nor while one partition's fetch is pending), the watermark stays with the one behind;
+ * a topic without events in this partition does not hold it. With one event per flush ({@code TopologyTestDriver})
+ * it is that event's topic's latest event time, so the aggregator's close watermark is the largest event time seen,
+ * as before. See {@link WindowAggregator} for how the aggregator uses it.
  */
 final class Intake implements Processor<byte[], SpecificRecord, String, Object> {
   private final EventValidation validation;
@@ -45,7 +48,9 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private PartialWindowStore partials;
   private ProcessorNode<?, ?, ?, ?> node;
   private int source;
-  private long eventTime = Long.MIN_VALUE;
+  /** Per {@link Observation.Kind}: the latest event time aggregated, and whether there were events since the flush. */
+  private final long[] latest = {Long.MIN_VALUE, Long.MIN_VALUE};
+  private final boolean[] sinceFlush = new boolean[2];
 
   Intake(EventValidation validation, DeadLetters deadLetters, String storeName, Duration windowSize,
       Duration flushInterval, WatermarkPartitioner partitioner) {
@@ -118,7 +123,9 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private void add(FlagKey key, Observation o) {
     long start = Math.floorDiv(o.timestamp(), sizeMs) * sizeMs;
     partials.add(key, start, start + sizeMs, o);
-    eventTime = Math.max(eventTime, o.timestamp());
+    int kind = o.kind().ordinal();
+    latest[kind] = Math.max(latest[kind], o.timestamp());
+    sinceFlush[kind] = true;
   }
 
   private void deadLetter(EventValidation.Problem problem, Record<byte[], SpecificRecord> record, RecordMetadata meta,
@@ -132,9 +139,16 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
    * here, as Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
    */
   private void forward(List<PartialWindow> flushed) {
+    long eventTime = Long.MAX_VALUE;
+    for (int kind = 0; kind < latest.length; kind++) {
+      if (sinceFlush[kind]) {
+        eventTime = Math.min(eventTime, latest[kind]);
+        sinceFlush[kind] = false;
+      }
+    }
     if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
       flushed.forEach(p -> context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp())));
-      context.forward(watermark());
+      context.forward(watermark(eventTime));
       return;
     }
     ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
@@ -146,7 +160,7 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
         context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp()));
       }
       internal.setRecordContext(new ProcessorRecordContext(eventTime, -1L, -1, null, new RecordHeaders()));
-      context.forward(watermark());
+      context.forward(watermark(eventTime));
     } finally {
       internal.setCurrentNode(previousNode);
       internal.setRecordContext(previousRecord);
@@ -157,7 +171,7 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
    * Sent after the partials (whose forwarding told the partitioner the partition count): see the class comment. The
    * key is empty, never a flag key (those contain '/'), and not null: Streams' repartition drops null keys.
    */
-  private Record<String, Object> watermark() {
+  private Record<String, Object> watermark(long eventTime) {
     return new Record<>("", new SourceWatermark(source, partitioner.partitionCount(), eventTime), eventTime);
   }
 }

@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What one aggregator task knows of the intake tasks' progress: per source (intake task), the latest event time it
- * reported and when (wall clock) it last reported. {@link #watermark} is the minimum over the sources heard from
+ * What one aggregator task knows of the intake tasks' progress: per source (intake task), the event time of its
+ * latest report and when (wall clock) that came. The latest report counts, also when it is lower than an earlier one:
+ * the intake reports the topic that is behind (see {@link Intake}), and a flush without it reports only the other. {@link #watermark} is the minimum over the sources heard from
  * within the idle timeout: no active source is behind it, so windows may close up to it (less the grace).
  *
  * <p>A source expected but not heard yet (a first start, or after a restart until it reports again) holds the
@@ -53,10 +54,10 @@ final class SourceWatermarks {
     }
   }
 
-  /** Records a report; returns the source's event time, which never goes back (a restarted task re-reads). */
+  /** Records a report; returns the source's event time (the reported one). */
   long heard(int source, long eventTime, long now) {
     Source s = sources.computeIfAbsent(source, k -> new Source(Long.MIN_VALUE, now));
-    s.eventTime = Math.max(s.eventTime, eventTime);
+    s.eventTime = eventTime;
     s.lastHeard = now;
     return s.eventTime;
   }

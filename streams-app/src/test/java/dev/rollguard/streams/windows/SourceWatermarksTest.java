@@ -20,10 +20,10 @@ final class SourceWatermarksTest {
   }
 
   @Test
-  void aSourceNeverGoesBack() {
-    assertThat(sources.heard(0, 100_000, 0)).isEqualTo(100_000);
-    assertThat(sources.heard(0, 60_000, 1_000)).as("a restarted intake task re-reading").isEqualTo(100_000);
-    assertThat(sources.watermark(1_000)).isEqualTo(100_000);
+  void theLatestReportOfASourceCountsEvenWhenItIsLower() {
+    sources.heard(0, 100_000, 0);
+    assertThat(sources.heard(0, 60_000, 1_000)).as("the task's other topic, behind").isEqualTo(60_000);
+    assertThat(sources.watermark(1_000)).isEqualTo(60_000);
   }
 
   @Test
