@@ -22,9 +22,10 @@ import org.apache.kafka.streams.processor.api.Record;
  * is persisted with the windows and only moves forward. Two things move it:
  * <ul>
  *   <li><b>Event time, per source</b> (in {@link #process}). Each intake task (a <em>source</em>: one partition
- *       number of the two event topics) sends, after the partials of each flush, a {@link SourceWatermark} with the
- *       latest event time it has aggregated to every aggregator partition. Its partials for earlier events are ahead
- *       of it on the same partition, in the same transaction. The aggregator keeps the latest report per source
+ *       number of the two event topics) sends, after the partials of each flush, a {@link SourceWatermark} with its
+ *       event-time progress (the latest event time it aggregated; of the topic behind, when both of its topics had
+ *       events since the last flush) to every aggregator partition. Its partials for earlier events are ahead of it
+ *       on the same partition, in the same transaction. The aggregator keeps the latest report per source
  *       ({@link SourceWatermarks}, persisted in the store) and moves the close watermark to the <em>minimum</em> over
  *       the sources heard from within the idle timeout ({@code max(grace, 3 × window.close-check-interval)}). So when
  *       tasks drift apart in event time (a backlog being caught up, a partition whose fetches are slow), the slowest
