@@ -4,6 +4,7 @@ import dev.rollguard.avro.Exposure;
 import dev.rollguard.avro.FlagImpression;
 import dev.rollguard.avro.RequestMetric;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -67,6 +68,9 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
     this.context = context;
     this.partials = context.getStateStore(storeName);
     this.source = context.taskId().partition();
+    // Also on a task's revival after a dirty close: the events behind these times were rolled back and are read again.
+    Arrays.fill(latest, Long.MIN_VALUE);
+    Arrays.fill(sinceFlush, false);
     // Streams sets the current node during init: remember it, the pre-commit flush runs outside process().
     this.node = context instanceof InternalProcessorContext<?, ?> internal ? internal.currentNode() : null;
     partials.onFlush(this::forward);

@@ -7,6 +7,7 @@ package dev.rollguard.streams.windows;
  *
  * @param source the intake task's partition (both event topics' partition of that number)
  * @param sources how many intake tasks there are (the repartition topic's partition count), 0 when unknown
- * @param eventTime the latest event time among the valid events the task has aggregated
+ * @param eventTime the latest event time of the valid events the task has aggregated, of the topic that is behind
+ *     when both of its topics had events since the last flush (see {@link Intake})
  */
 public record SourceWatermark(int source, int sources, long eventTime) implements RepartitionRecord {}

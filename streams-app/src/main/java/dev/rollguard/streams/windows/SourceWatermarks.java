@@ -7,8 +7,9 @@ import java.util.TreeMap;
 /**
  * What one aggregator task knows of the intake tasks' progress: per source (intake task), the event time of its
  * latest report and when (wall clock) that came. The latest report counts, also when it is lower than an earlier one:
- * the intake reports the topic that is behind (see {@link Intake}), and a flush without it reports only the other. {@link #watermark} is the minimum over the sources heard from
- * within the idle timeout: no active source is behind it, so windows may close up to it (less the grace).
+ * the intake reports the topic that is behind (see {@link Intake}), and a restarted task reports what it re-reads.
+ * {@link #watermark} is the minimum over the sources heard from within the idle timeout: no active source is behind
+ * it, so windows may close up to it (less the grace).
  *
  * <p>A source expected but not heard yet (a first start, or after a restart until it reports again) holds the
  * watermark at nothing for one idle timeout; a source that stays silent that long is left out, so an idle or
@@ -73,7 +74,7 @@ final class SourceWatermarks {
     return min == Long.MAX_VALUE ? Long.MIN_VALUE : min;
   }
 
-  /** Sources currently left out as idle (for logs and tests). */
+  /** How many sources are left out as idle (logged by the aggregator when it changes). */
   int idle(long now) {
     return (int) sources.values().stream().filter(s -> now - s.lastHeard > idleTimeoutMs).count();
   }

@@ -11,6 +11,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Merges the intake tasks' {@link PartialWindow}s into tumbling windows per flag and environment, and emits each
@@ -53,6 +55,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * reproducible.
  */
 final class WindowAggregator implements Processor<String, RepartitionRecord, String, SpecificRecord> {
+  private static final Logger log = LoggerFactory.getLogger(WindowAggregator.class);
   private static final Comparator<WindowAggregate> EMIT_ORDER =
       Comparator.comparingLong(WindowAggregate::windowStart).thenComparing(a -> a.key().format());
 
@@ -69,6 +72,7 @@ final class WindowAggregator implements Processor<String, RepartitionRecord, Str
   /** The sources' watermark as last advanced (never back), and when: the base of the wall-clock close. */
   private long eventTime;
   private long wallClockAtEventTime;
+  private int idleSources;
   private long nextClose;
   private long observed;
 
@@ -138,6 +142,12 @@ final class WindowAggregator implements Processor<String, RepartitionRecord, Str
 
   private void closeByWallClock(long now) {
     flushObservedCount();
+    int idle = sources.idle(now);
+    if (idle != idleSources) {
+      idleSources = idle;
+      log.atInfo().addKeyValue("task", context.taskId()).addKeyValue("idleSources", idle)
+          .log("sources silent for the idle timeout no longer hold windows open");
+    }
     advanceToSources(now);
     if (eventTime == Long.MIN_VALUE) {
       return;
