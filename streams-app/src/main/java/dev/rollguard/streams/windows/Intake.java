@@ -4,6 +4,7 @@ import dev.rollguard.avro.Exposure;
 import dev.rollguard.avro.FlagImpression;
 import dev.rollguard.avro.RequestMetric;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +27,15 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * <p>The partials are forwarded, keyed by {@link FlagKey}, when Streams is about to commit the task (the store's
  * pre-commit hook) and at least every {@code flushInterval} of wall-clock time, whichever comes first. Forwarding one
  * partial per flag and window instead of one record per observation is what keeps the repartition hop cheap.
+ *
+ * <p>After each flush's partials comes a {@link SourceWatermark} (to every aggregator partition): how far this task
+ * has read in event time. Per input topic the task keeps the latest event time of its valid events; the watermark is
+ * the minimum of that over the topics that had events since the last flush. So if one of the task's two partitions
+ * runs ahead of the other (Streams normally hands a task their records in timestamp order, but not with
+ * {@code max.task.idle.ms=-1}, nor while one partition's fetch is pending), the watermark stays with the one behind;
+ * a topic without events in this partition does not hold it. With one event per flush ({@code TopologyTestDriver})
+ * it is that event's topic's latest event time, so the aggregator's close watermark is the largest event time seen,
+ * as before. See {@link WindowAggregator} for how the aggregator uses it.
  */
 final class Intake implements Processor<byte[], SpecificRecord, String, Object> {
   private final EventValidation validation;
@@ -33,24 +43,34 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private final String storeName;
   private final long sizeMs;
   private final Duration flushInterval;
+  private final WatermarkPartitioner partitioner;
 
   private ProcessorContext<String, Object> context;
   private PartialWindowStore partials;
   private ProcessorNode<?, ?, ?, ?> node;
+  private int source;
+  /** Per {@link Observation.Kind}: the latest event time aggregated, and whether there were events since the flush. */
+  private final long[] latest = {Long.MIN_VALUE, Long.MIN_VALUE};
+  private final boolean[] sinceFlush = new boolean[2];
 
   Intake(EventValidation validation, DeadLetters deadLetters, String storeName, Duration windowSize,
-      Duration flushInterval) {
+      Duration flushInterval, WatermarkPartitioner partitioner) {
     this.validation = validation;
     this.deadLetters = deadLetters;
     this.storeName = storeName;
     this.sizeMs = windowSize.toMillis();
     this.flushInterval = flushInterval;
+    this.partitioner = partitioner;
   }
 
   @Override
   public void init(ProcessorContext<String, Object> context) {
     this.context = context;
     this.partials = context.getStateStore(storeName);
+    this.source = context.taskId().partition();
+    // Also on a task's revival after a dirty close: the events behind these times were rolled back and are read again.
+    Arrays.fill(latest, Long.MIN_VALUE);
+    Arrays.fill(sinceFlush, false);
     // Streams sets the current node during init: remember it, the pre-commit flush runs outside process().
     this.node = context instanceof InternalProcessorContext<?, ?> internal ? internal.currentNode() : null;
     partials.onFlush(this::forward);
@@ -107,6 +127,9 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   private void add(FlagKey key, Observation o) {
     long start = Math.floorDiv(o.timestamp(), sizeMs) * sizeMs;
     partials.add(key, start, start + sizeMs, o);
+    int kind = o.kind().ordinal();
+    latest[kind] = Math.max(latest[kind], o.timestamp());
+    sinceFlush[kind] = true;
   }
 
   private void deadLetter(EventValidation.Problem problem, Record<byte[], SpecificRecord> record, RecordMetadata meta,
@@ -116,12 +139,20 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   }
 
   /**
-   * Forwards flushed partials from this node. From the pre-commit hook no node is current, so it is set here, as
-   * Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
+   * Forwards flushed partials, then this task's watermark. From the pre-commit hook no node is current, so it is set
+   * here, as Streams' own record cache does when it flushes; the record context is a punctuation's (no input record).
    */
   private void forward(List<PartialWindow> flushed) {
+    long eventTime = Long.MAX_VALUE;
+    for (int kind = 0; kind < latest.length; kind++) {
+      if (sinceFlush[kind]) {
+        eventTime = Math.min(eventTime, latest[kind]);
+        sinceFlush[kind] = false;
+      }
+    }
     if (!(context instanceof InternalProcessorContext<?, ?> internal) || node == null) {
       flushed.forEach(p -> context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp())));
+      context.forward(watermark(eventTime));
       return;
     }
     ProcessorNode<?, ?, ?, ?> previousNode = internal.currentNode();
@@ -132,9 +163,19 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
         internal.setRecordContext(new ProcessorRecordContext(p.maxTimestamp(), -1L, -1, null, new RecordHeaders()));
         context.forward(new Record<>(p.aggregate().key().format(), p, p.maxTimestamp()));
       }
+      internal.setRecordContext(new ProcessorRecordContext(eventTime, -1L, -1, null, new RecordHeaders()));
+      context.forward(watermark(eventTime));
     } finally {
       internal.setCurrentNode(previousNode);
       internal.setRecordContext(previousRecord);
     }
+  }
+
+  /**
+   * Sent after the partials (whose forwarding told the partitioner the partition count): see the class comment. The
+   * key is empty, never a flag key (those contain '/'), and not null: Streams' repartition drops null keys.
+   */
+  private Record<String, Object> watermark(long eventTime) {
+    return new Record<>("", new SourceWatermark(source, partitioner.partitionCount(), eventTime), eventTime);
   }
 }

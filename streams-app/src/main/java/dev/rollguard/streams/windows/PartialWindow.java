@@ -6,7 +6,7 @@ package dev.rollguard.streams.windows;
  * event times). This is what crosses the repartition topic; the aggregator merges it into the window, or, when the
  * window has already closed, dead-letters it with that provenance, so nothing is dropped without an account.
  */
-public final class PartialWindow {
+public final class PartialWindow implements RepartitionRecord {
   /** The events of one input topic in a partial: a task reads one partition per topic, so one range describes them. */
   public static final class Source {
     int partition = -1;
@@ -100,7 +100,7 @@ public final class PartialWindow {
     return Math.max(impressions.maxTimestamp, requests.maxTimestamp);
   }
 
-  /** The earliest event time held: how far the aggregator's stream time may advance on this partial. */
+  /** The earliest event time held. */
   public long minTimestamp() {
     return Math.min(impressions.minTimestamp, requests.minTimestamp);
   }

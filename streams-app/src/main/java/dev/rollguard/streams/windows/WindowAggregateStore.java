@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -38,6 +39,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 public final class WindowAggregateStore implements StateStore, CachedStateStore<Bytes, byte[]> {
   /** Keys shorter than a window key's 8-byte start hold metadata. */
   private static final Bytes WATERMARK_KEY = Bytes.wrap("W".getBytes(StandardCharsets.US_ASCII));
+  /** Prefix of a source watermark's key: {@code 'S'} and the source (intake task) partition, 5 bytes. */
+  private static final byte SOURCE_PREFIX = 'S';
 
   private record WindowKey(String flagKey, long windowStart) {}
 
@@ -49,6 +52,8 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
   private final Set<WindowKey> deleted = new HashSet<>();
   private long watermark = Long.MIN_VALUE;
   private boolean watermarkDirty;
+  private final Map<Integer, Long> sourceWatermarks = new TreeMap<>();
+  private final Set<Integer> dirtySources = new HashSet<>();
   private boolean loaded;
 
   WindowAggregateStore(String name, Map<String, String> changelogConfig) {
@@ -140,6 +145,20 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
     }
   }
 
+  /** The last event time heard from each source (intake task), persisted so that a restart keeps waiting for them. */
+  public Map<Integer, Long> sourceWatermarks() {
+    load();
+    return Map.copyOf(sourceWatermarks);
+  }
+
+  public void sourceWatermark(int source, long eventTime) {
+    load();
+    Long previous = sourceWatermarks.put(source, eventTime);
+    if (previous == null || previous != eventTime) {
+      dirtySources.add(source);
+    }
+  }
+
   /** Serialized size of the open windows, as they would be written to the changelog (benchmark and tests). */
   public long serializedBytes() {
     load();
@@ -160,6 +179,9 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
         KeyValue<Bytes, byte[]> kv = it.next();
         if (kv.key.equals(WATERMARK_KEY)) {
           watermark = ByteBuffer.wrap(kv.value).getLong();
+        } else if (kv.key.get().length == 1 + Integer.BYTES && kv.key.get()[0] == SOURCE_PREFIX) {
+          sourceWatermarks.put(ByteBuffer.wrap(kv.key.get(), 1, Integer.BYTES).getInt(),
+              ByteBuffer.wrap(kv.value).getLong());
         } else if (kv.key.get().length >= Long.BYTES) {
           WindowAggregate a = serde.deserialize(kv.value);
           open.put(new WindowKey(a.key().format(), a.windowStart()), a);
@@ -188,8 +210,13 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
     if (watermarkDirty) {
       inner.put(WATERMARK_KEY, ByteBuffer.allocate(Long.BYTES).putLong(watermark).array());
     }
+    for (Integer source : dirtySources) {
+      inner.put(Bytes.wrap(ByteBuffer.allocate(1 + Integer.BYTES).put(SOURCE_PREFIX).putInt(source).array()),
+          ByteBuffer.allocate(Long.BYTES).putLong(sourceWatermarks.get(source)).array());
+    }
     dirty.clear();
     deleted.clear();
+    dirtySources.clear();
     watermarkDirty = false;
   }
 
@@ -229,6 +256,8 @@ public final class WindowAggregateStore implements StateStore, CachedStateStore<
     deleted.clear();
     watermark = Long.MIN_VALUE;
     watermarkDirty = false;
+    sourceWatermarks.clear();
+    dirtySources.clear();
     loaded = false;
   }
 

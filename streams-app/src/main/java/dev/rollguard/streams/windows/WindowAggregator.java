@@ -11,6 +11,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Merges the intake tasks' {@link PartialWindow}s into tumbling windows per flag and environment, and emits each
@@ -21,17 +23,28 @@ import org.apache.kafka.streams.processor.api.Record;
  * A window {@code [start, end)} closes when the <em>close watermark</em> reaches {@code end + grace}. The watermark
  * is persisted with the windows and only moves forward. Two things move it:
  * <ul>
- *   <li><b>Stream time</b> (in {@link #process}): the largest event time this task has seen, where a partial counts
- *       with its earliest event (one event per partial in {@code TopologyTestDriver}, so there it is exactly the
- *       largest event time). While events flow, this alone closes windows, deterministically, whatever the wall clock
- *       says (replays of old data work).
- *   <li><b>The wall clock</b> (a {@code WALL_CLOCK_TIME} punctuator every {@code window.close-check-interval}): stream
- *       time plus the wall-clock time elapsed since stream time last advanced. When a flag's traffic (or the whole
- *       partition's) stops, stream time freezes, but this keeps running at wall-clock speed, so the last window
+ *   <li><b>Event time, per source</b> (in {@link #process}). Each intake task (a <em>source</em>: one partition
+ *       number of the two event topics) sends, after the partials of each flush, a {@link SourceWatermark} with its
+ *       event-time progress (the latest event time it aggregated; of the topic behind, when both of its topics had
+ *       events since the last flush) to every aggregator partition. Its partials for earlier events are ahead of it
+ *       on the same partition, in the same transaction. The aggregator keeps the latest report per source
+ *       ({@link SourceWatermarks}, persisted in the store) and moves the close watermark to the <em>minimum</em> over
+ *       the sources heard from within the idle timeout ({@code max(grace, 3 × window.close-check-interval)}). So when
+ *       tasks drift apart in event time (a backlog being caught up, a partition whose fetches are slow), the slowest
+ *       one holds windows open instead of having its events declared late; within one source, events may be out of
+ *       order by up to the grace. A source silent for the idle timeout (a partition without traffic, a task that is
+ *       down) is left out, and one expected but never heard (the watermark names how many sources there are) holds
+ *       windows for one idle timeout after it is first expected. Partials never move the watermark: a flush's
+ *       partials go out before its watermark, so none of them can find its window closed by that same flush. With one
+ *       partition ({@code TopologyTestDriver}, one event per flush) this is exactly the largest event time seen.
+ *   <li><b>The wall clock</b> (a {@code WALL_CLOCK_TIME} punctuator every {@code window.close-check-interval}): the
+ *       sources' watermark plus the wall-clock time elapsed since it last advanced. When a flag's traffic (or all
+ *       traffic) stops, the sources stop reporting, but this keeps running at wall-clock speed, so the last window
  *       closes about {@code end + grace - lastEventTime} after the last event, as if time had kept flowing. A plain
- *       {@code suppress(untilWindowCloses)} never emits then, since only new records advance its stream time.
+ *       {@code suppress(untilWindowCloses)} never emits then, since only new records advance its stream time. The
+ *       punctuator also re-evaluates the minimum, which rises when a source goes idle.
  * </ul>
- * Extrapolating from stream time instead of comparing event times with the wall clock directly means that a
+ * Extrapolating from event time instead of comparing event times with the wall clock directly means that a
  * backlog or replay of old events is not closed prematurely: while events arrive, the elapsed term stays near 0.
  *
  * <p>Closed windows are forwarded and deleted in the same step, and deletion goes through the changelogged store in
@@ -41,7 +54,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * count together (see {@link Intake}). Emission order within one close is by window start, then key, so runs are
  * reproducible.
  */
-final class WindowAggregator implements Processor<String, PartialWindow, String, SpecificRecord> {
+final class WindowAggregator implements Processor<String, RepartitionRecord, String, SpecificRecord> {
+  private static final Logger log = LoggerFactory.getLogger(WindowAggregator.class);
   private static final Comparator<WindowAggregate> EMIT_ORDER =
       Comparator.comparingLong(WindowAggregate::windowStart).thenComparing(a -> a.key().format());
 
@@ -54,8 +68,11 @@ final class WindowAggregator implements Processor<String, PartialWindow, String,
 
   private ProcessorContext<String, SpecificRecord> context;
   private WindowAggregateStore store;
-  private long streamTime;
-  private long wallClockAtStreamTime;
+  private SourceWatermarks sources;
+  /** The sources' watermark as last advanced (never back), and when: the base of the wall-clock close. */
+  private long eventTime;
+  private long wallClockAtEventTime;
+  private int idleSources;
   private long nextClose;
   private long observed;
 
@@ -73,46 +90,69 @@ final class WindowAggregator implements Processor<String, PartialWindow, String,
   public void init(ProcessorContext<String, SpecificRecord> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
-    // After a restart, resume from the persisted watermark and let the wall clock run from now.
-    this.streamTime = store.watermark();
-    this.wallClockAtStreamTime = context.currentSystemTimeMs();
+    // After a restart, resume from the persisted watermark and let the wall clock run from now; the sources heard
+    // before hold windows again until they report (or idle).
+    long now = context.currentSystemTimeMs();
+    this.eventTime = store.watermark();
+    this.wallClockAtEventTime = now;
+    this.sources = new SourceWatermarks(SourceWatermarks.idleTimeout(Duration.ofMillis(graceMs), closeCheckInterval));
+    store.sourceWatermarks().forEach((source, time) -> sources.restore(source, time, now));
     this.nextClose = earliestClose();
     context.schedule(closeCheckInterval, PunctuationType.WALL_CLOCK_TIME, this::closeByWallClock);
   }
 
   @Override
-  public void process(Record<String, PartialWindow> record) {
-    PartialWindow p = record.value();
+  public void process(Record<String, RepartitionRecord> record) {
+    if (record.value() instanceof PartialWindow p) {
+      merge(record.key(), p);
+    } else if (record.value() instanceof SourceWatermark w) {
+      long now = context.currentSystemTimeMs();
+      sources.expect(w.sources(), now);
+      store.sourceWatermark(w.source(), sources.heard(w.source(), w.eventTime(), now));
+      advanceToSources(now);
+    }
+  }
+
+  private void merge(String key, PartialWindow p) {
     WindowAggregate partial = p.aggregate();
     long watermark = store.watermark();
     if (partial.windowEnd() + graceMs <= watermark) {
-      deadLetterLate(record.key(), p, watermark);
-    } else {
-      WindowAggregate window = store.get(partial.key(), partial.windowStart());
-      if (window == null) {
-        store.put(partial);
-      } else {
-        store.getForUpdate(partial.key(), partial.windowStart(), partial.windowEnd()).merge(partial);
-      }
-      nextClose = Math.min(nextClose, partial.windowEnd() + graceMs);
-      observed += p.observations();
+      deadLetterLate(key, p, watermark);
+      return;
     }
-    // The partial's earliest event, not its latest: the intake task read its later events while the other tasks were
-    // still reading theirs, so advancing to the latest would close windows ahead of partials already on their way.
-    long ts = p.minTimestamp();
-    if (ts > streamTime) {
-      streamTime = ts;
-      wallClockAtStreamTime = context.currentSystemTimeMs();
-      advance(ts, false);
+    WindowAggregate window = store.get(partial.key(), partial.windowStart());
+    if (window == null) {
+      store.put(partial);
+    } else {
+      store.getForUpdate(partial.key(), partial.windowStart(), partial.windowEnd()).merge(partial);
+    }
+    nextClose = Math.min(nextClose, partial.windowEnd() + graceMs);
+    observed += p.observations();
+  }
+
+  /** Moves the close watermark to the minimum over the active sources, if that is further. */
+  private void advanceToSources(long now) {
+    long min = sources.watermark(now);
+    if (min > eventTime) {
+      eventTime = min;
+      wallClockAtEventTime = now;
+      advance(min, false);
     }
   }
 
   private void closeByWallClock(long now) {
     flushObservedCount();
-    if (streamTime == Long.MIN_VALUE) {
+    int idle = sources.idle(now);
+    if (idle != idleSources) {
+      idleSources = idle;
+      log.atInfo().addKeyValue("task", context.taskId()).addKeyValue("idleSources", idle)
+          .log("sources silent for the idle timeout no longer hold windows open");
+    }
+    advanceToSources(now);
+    if (eventTime == Long.MIN_VALUE) {
       return;
     }
-    advance(streamTime + Math.max(0, now - wallClockAtStreamTime), true);
+    advance(eventTime + Math.max(0, now - wallClockAtEventTime), true);
   }
 
   private void advance(long candidate, boolean byWallClock) {

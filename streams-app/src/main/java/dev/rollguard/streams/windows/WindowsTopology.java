@@ -25,11 +25,12 @@ import org.apache.kafka.streams.kstream.Repartitioned;
  * flag.request-metrics ─┴► events-source ─► intake: validate, fan out a request per flag, pre-aggregate
  *                                  │         per flag and window (store partial-windows, not logged)
  *                    bad ──────────┼───────────────────────────────────────────► rollout.dlq
- *                                  ▼ partial windows, on each commit (and every close-check-interval)
- *                &lt;app&gt;-exposures-repartition (by flag key)
+ *                                  ▼ partial windows, on each commit (and every close-check-interval),
+ *                                  ▼ then the task's source watermark (its event-time progress)
+ *                &lt;app&gt;-exposures-repartition (partials by flag key, watermarks to every partition)
  *                                  ▼
  *               window-aggregator: merge partials (store window-aggregates, changelogged),
- *                                  │ close on stream time + wall clock
+ *                                  │ close on the slowest active source's event time + wall clock
  *                                  ├─► rollout.window-stats  key "&lt;env&gt;/&lt;flag&gt;", value FlagWindowStats
  *                                  └─► rollout.dlq           late partials (count and offsets inside)
  * </pre>
@@ -61,13 +62,14 @@ public final class WindowsTopology {
     Produced<byte[], DeadLetter> toDlq = Produced.with(Serdes.ByteArray(), serdes.deadLetters());
     StreamsBuilder builder = new StreamsBuilder();
 
+    WatermarkPartitioner partitioner = new WatermarkPartitioner();
     builder.addStateStore(PartialWindowStore.builder(PARTIALS_STORE));
     var intake = builder
         .stream(List.of(config.impressionsTopic(), config.requestMetricsTopic()),
             Consumed.with(Serdes.ByteArray(), new EventSerde(config.impressionsTopic(), serdes))
                 .withName("events-source"))
         .process(() -> new Intake(validation, deadLetters, PARTIALS_STORE, config.windowSize(),
-            config.closeCheckInterval()), Named.as("intake"), PARTIALS_STORE)
+            config.closeCheckInterval(), partitioner), Named.as("intake"), PARTIALS_STORE)
         .split(Named.as("intake-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("invalid"))
         .defaultBranch(Branched.as("partials"));
@@ -77,8 +79,9 @@ public final class WindowsTopology {
 
     builder.addStateStore(WindowAggregateStore.builder(STORE));
     var windows = intake.get("intake-partials")
-        .mapValues(v -> (PartialWindow) v, Named.as("as-partial-window"))
-        .repartition(Repartitioned.with(Serdes.String(), new PartialWindowSerde()).withName(REPARTITION))
+        .mapValues(v -> (RepartitionRecord) v, Named.as("as-partial-window"))
+        .repartition(Repartitioned.with(Serdes.String(), new RepartitionRecordSerde()).withName(REPARTITION)
+            .withStreamPartitioner(partitioner))
         .process(() -> new WindowAggregator(STORE, config.windowGrace(), config.closeCheckInterval(),
                 config.impressionsTopic(), config.requestMetricsTopic(), deadLetters),
             Named.as("window-aggregator"), STORE)
