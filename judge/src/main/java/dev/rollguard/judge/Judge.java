@@ -89,10 +89,17 @@ public final class Judge {
       findings.addAll(result.findings());
       results.add(result);
     }
-    SampleRatio.Result srm = knownPercent && enabled && current > 0 && current < 100
+    // A window that straddles a rollout change (the caller counts it as 0 windows at the step) mixes the old split
+    // and the new one, so its split is no evidence of a sample-ratio mismatch.
+    boolean straddlesChange = timing.windowsAtStep() == 0;
+    boolean splitTestable = knownPercent && enabled && current > 0 && current < 100;
+    SampleRatio.Result srm = splitTestable && !straddlesChange
         ? SampleRatio.test(exposure.treatment(), exposure.control(), current / 100.0) : null;
     boolean srmDetected = srm != null && srm.pValue() < config.srmPValue();
-    if (knownPercent && enabled && current > 0 && current < 100) {
+    if (splitTestable && straddlesChange) {
+      findings.add(new Finding(Finding.SRM, Finding.ALL_VARIANTS, FindingVerdict.INCONCLUSIVE, null, current / 100.0,
+          config.srmPValue(), null, "the window straddles a rollout change: its split mixes two percents, not tested"));
+    } else if (splitTestable) {
       findings.add(srmFinding(srm, current, exposure));
     }
 
