@@ -1,13 +1,11 @@
 package dev.rollguard.app;
 
+import dev.rollguard.streams.config.PropertiesFiles;
 import dev.rollguard.advisor.AdvisorConfig;
 import dev.rollguard.schemas.serde.SchemaRegistryConfig;
 import dev.rollguard.streams.config.StreamsAppConfig;
 import dev.rollguard.streams.decisions.DecisionStageConfig;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -15,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -122,16 +119,7 @@ public final class RunConfig {
    * never falls back to a default.
    */
   public static RunConfig load(Path propertiesFile, Map<String, String> environment) {
-    Map<String, String> values = new LinkedHashMap<>();
-    if (propertiesFile != null) {
-      Properties p = new Properties();
-      try (Reader in = Files.newBufferedReader(propertiesFile, StandardCharsets.UTF_8)) {
-        p.load(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read configuration file " + propertiesFile, e);
-      }
-      new TreeMap<>(Map.copyOf(p)).forEach((k, v) -> values.put(k.toString().trim(), v.toString().trim()));
-    }
+    Map<String, String> values = new LinkedHashMap<>(PropertiesFiles.read(propertiesFile));
     values.putAll(fromEnvironment(environment));
     return fromMap(values, environment);
   }

@@ -1,16 +1,10 @@
 package dev.rollguard.streams.config;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.HashSet;
 import java.util.List;
 import java.util.TreeMap;
@@ -127,16 +121,7 @@ public record StreamsAppConfig(
 
   /** Reads the file (if given), then applies environment overrides. */
   public static StreamsAppConfig load(Path propertiesFile, Map<String, String> environment) {
-    Map<String, String> values = new LinkedHashMap<>();
-    if (propertiesFile != null) {
-      Properties p = new Properties();
-      try (Reader in = Files.newBufferedReader(propertiesFile, StandardCharsets.UTF_8)) {
-        p.load(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read configuration file " + propertiesFile, e);
-      }
-      p.stringPropertyNames().forEach(k -> values.put(k.trim(), p.getProperty(k).trim()));
-    }
+    Map<String, String> values = new LinkedHashMap<>(PropertiesFiles.read(propertiesFile));
     values.putAll(fromEnvironment(environment));
     return fromMap(values);
   }

@@ -1,12 +1,8 @@
 package dev.rollguard.streams.decisions;
 
+import dev.rollguard.streams.config.PropertiesFiles;
 import dev.rollguard.streams.config.Durations;
 import dev.rollguard.streams.config.StreamsAppConfig;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -133,16 +129,7 @@ public record DecisionStageConfig(
 
   /** Reads the file (if given), then applies environment overrides. */
   public static DecisionStageConfig load(Path propertiesFile, Map<String, String> environment) {
-    Map<String, String> values = new LinkedHashMap<>();
-    if (propertiesFile != null) {
-      Properties p = new Properties();
-      try (Reader in = Files.newBufferedReader(propertiesFile, StandardCharsets.UTF_8)) {
-        p.load(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read configuration file " + propertiesFile, e);
-      }
-      p.stringPropertyNames().forEach(k -> values.put(k.trim(), p.getProperty(k).trim()));
-    }
+    Map<String, String> values = new LinkedHashMap<>(PropertiesFiles.read(propertiesFile));
     values.putAll(fromEnvironment(environment));
     return fromMap(values);
   }
