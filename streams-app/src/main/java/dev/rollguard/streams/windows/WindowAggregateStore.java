@@ -34,7 +34,9 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * offsets. So the changelog writes of a commit's events are in the same transaction as those events' offsets, exactly
  * like Streams' own record cache. {@link #clearCache()} (a dirty close under EOS) drops the objects, which are then
  * read again from the restored store. {@code CachedStateStore} is a Kafka Streams internal interface; it is the only
- * pre-commit hook a store has (checked against 4.3.1), and {@code WindowAggregateStoreTest} pins the behaviour.
+ * pre-commit hook a store has (checked against 4.3.1); {@code WindowsTopologyTest
+ * #theChangelogGetsTheWindowOncePerCommitAndATombstoneOnClose} and {@code WindowsIT} (restart from the changelog) pin
+ * the behaviour.
  */
 public final class WindowAggregateStore implements StateStore, CachedStateStore<Bytes, byte[]> {
   /** Keys shorter than a window key's 8-byte start hold metadata. */
