@@ -11,8 +11,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -207,8 +205,8 @@ public final class EmbeddedFlagStore implements AutoCloseable {
         answer = Answer.error(401, "AuthenticationRequired", "You must log in to use Unleash.");
       } else {
         byte[] body = exchange.getRequestBody().readAllBytes();
-        answer = route(exchange.getRequestMethod(), segments(exchange.getRequestURI().getRawPath()),
-            query(exchange.getRequestURI().getRawQuery()), body, user);
+        answer = route(exchange.getRequestMethod(), HttpPaths.segments(exchange.getRequestURI().getRawPath()),
+            HttpPaths.query(exchange.getRequestURI().getRawQuery()), body, user);
       }
     } catch (BadRequest e) {
       answer = Answer.error(400, "BadDataError", e.getMessage());
@@ -556,30 +554,6 @@ public final class EmbeddedFlagStore implements AutoCloseable {
     } catch (NumberFormatException e) {
       return null;
     }
-  }
-
-  private static List<String> segments(String rawPath) {
-    List<String> out = new ArrayList<>();
-    for (String s : rawPath.split("/")) {
-      if (!s.isEmpty()) {
-        out.add(URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8));
-      }
-    }
-    return out;
-  }
-
-  private static Map<String, String> query(String rawQuery) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (rawQuery == null) {
-      return out;
-    }
-    for (String pair : rawQuery.split("&")) {
-      int eq = pair.indexOf('=');
-      String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      out.put(k, v);
-    }
-    return out;
   }
 
   /** RFC 6902 JSON Patch, the three operations Unleash's strategy PATCH is used with: add, replace, remove. */

@@ -12,11 +12,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -162,8 +159,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     requests.incrementAndGet();
     Answer answer;
     try {
-      answer = route(exchange.getRequestMethod(), segments(exchange.getRequestURI().getRawPath()),
-          query(exchange.getRequestURI().getRawQuery()), exchange.getRequestBody());
+      answer = route(exchange.getRequestMethod(), HttpPaths.segments(exchange.getRequestURI().getRawPath()),
+          HttpPaths.query(exchange.getRequestURI().getRawQuery()), exchange.getRequestBody());
     } catch (RuntimeException e) {
       log.warn("embedded schema registry: internal error on {} {}", exchange.getRequestMethod(),
           exchange.getRequestURI().getPath(), e);
@@ -461,31 +458,6 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private static Answer invalidVersion(String text) {
     return Answer.error(422, 42202,
         "The specified version '" + text + "' is not a valid version id. Allowed values are between [1, 2^31-1] and the string \"latest\"");
-  }
-
-  private static List<String> segments(String rawPath) {
-    List<String> out = new ArrayList<>();
-    for (String s : rawPath.split("/")) {
-      if (!s.isEmpty()) {
-        // Decode each segment on its own, so an encoded '/' inside a subject name stays in the name.
-        out.add(URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8));
-      }
-    }
-    return out;
-  }
-
-  private static Map<String, String> query(String rawQuery) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (rawQuery == null) {
-      return out;
-    }
-    for (String pair : rawQuery.split("&")) {
-      int eq = pair.indexOf('=');
-      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      out.put(key, value);
-    }
-    return out;
   }
 
   private static void sleep(long millis) {
