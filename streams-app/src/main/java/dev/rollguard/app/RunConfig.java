@@ -1,5 +1,6 @@
 package dev.rollguard.app;
 
+import dev.rollguard.streams.config.EnvironmentOverrides;
 import dev.rollguard.streams.config.PropertiesFiles;
 import dev.rollguard.advisor.AdvisorConfig;
 import dev.rollguard.schemas.serde.SchemaRegistryConfig;
@@ -8,13 +9,13 @@ import dev.rollguard.streams.decisions.DecisionStageConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The whole configuration of {@code rollguard run}: the windows stage ({@link StreamsAppConfig}), the decision stage
@@ -186,32 +187,10 @@ public final class RunConfig {
 
   /** The {@code ROLLGUARD_*} variables that name a key; other variables are ignored. */
   static Map<String, String> fromEnvironment(Map<String, String> environment) {
-    Map<String, String> byVariable = new LinkedHashMap<>();
-    for (String key : defaults().keySet()) {
-      byVariable.put(environmentVariable(key), key);
-      if (SECRET_KEYS.contains(key)) {
-        byVariable.put(environmentVariable(key + FILE_SUFFIX), key + FILE_SUFFIX);
-      }
-    }
-    String decisionsKafka = ENV_PREFIX + "DECISIONS_KAFKA_";
-    String kafka = ENV_PREFIX + "KAFKA_";
-    Map<String, String> values = new LinkedHashMap<>();
-    new TreeMap<>(environment).forEach((name, value) -> {
-      String key = byVariable.get(name);
-      if (key != null) {
-        values.put(key, value.trim());
-      } else if (name.startsWith(decisionsKafka)) {
-        values.put(DecisionStageConfig.DECISIONS_KAFKA_PREFIX + kafkaKey(name.substring(decisionsKafka.length())),
-            value.trim());
-      } else if (name.startsWith(kafka)) {
-        values.put(StreamsAppConfig.KAFKA_PREFIX + kafkaKey(name.substring(kafka.length())), value.trim());
-      }
-    });
-    return values;
-  }
-
-  private static String kafkaKey(String variableSuffix) {
-    return variableSuffix.toLowerCase(Locale.ROOT).replace('_', '.');
+    List<String> keys = new ArrayList<>(defaults().keySet());
+    SECRET_KEYS.forEach(k -> keys.add(k + FILE_SUFFIX));
+    return EnvironmentOverrides.read(environment, keys,
+        List.of(DecisionStageConfig.DECISIONS_KAFKA_PREFIX, StreamsAppConfig.KAFKA_PREFIX));
   }
 
   /** A secret given as {@code <key>.file} is read from that file; giving both the value and the file is an error. */

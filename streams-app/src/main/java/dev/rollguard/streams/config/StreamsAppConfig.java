@@ -3,7 +3,6 @@ package dev.rollguard.streams.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +49,7 @@ public record StreamsAppConfig(
     String stateDir,
     Map<String, String> kafka) {
 
-  public static final String ENV_PREFIX = "ROLLGUARD_";
+  public static final String ENV_PREFIX = EnvironmentOverrides.ENV_PREFIX;
   public static final String KAFKA_PREFIX = "kafka.";
 
   public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
@@ -150,28 +149,12 @@ public record StreamsAppConfig(
 
   /** The environment variable that overrides a key, e.g. {@code ROLLGUARD_TOPIC_REQUEST_METRICS}. */
   public static String environmentVariable(String key) {
-    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return EnvironmentOverrides.variable(key);
   }
 
   /** The keys set by {@code ROLLGUARD_*} variables; other variables are ignored. */
   static Map<String, String> fromEnvironment(Map<String, String> environment) {
-    Map<String, String> byVariable = new LinkedHashMap<>();
-    DEFAULTS.keySet().forEach(k -> byVariable.put(environmentVariable(k), k));
-    Map<String, String> values = new LinkedHashMap<>();
-    new TreeMap<>(environment).forEach((name, value) -> {
-      if (!name.startsWith(ENV_PREFIX)) {
-        return;
-      }
-      String key = byVariable.get(name);
-      if (key != null) {
-        values.put(key, value.trim());
-      } else if (name.startsWith(ENV_PREFIX + "KAFKA_")) {
-        String kafkaKey = name.substring((ENV_PREFIX + "KAFKA_").length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        values.put(KAFKA_PREFIX + kafkaKey, value.trim());
-      }
-      // Other ROLLGUARD_* variables belong to other parts of Rollguard (advisor, applier).
-    });
-    return values;
+    return EnvironmentOverrides.read(environment, DEFAULTS.keySet(), List.of(KAFKA_PREFIX));
   }
 
   public StreamsAppConfig withBootstrapServers(String servers) {

@@ -1,5 +1,6 @@
 package dev.rollguard.streams.decisions;
 
+import dev.rollguard.streams.config.EnvironmentOverrides;
 import dev.rollguard.streams.config.PropertiesFiles;
 import dev.rollguard.streams.config.Durations;
 import dev.rollguard.streams.config.StreamsAppConfig;
@@ -7,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -163,26 +164,7 @@ public record DecisionStageConfig(
   }
 
   static Map<String, String> fromEnvironment(Map<String, String> environment) {
-    Map<String, String> byVariable = new LinkedHashMap<>();
-    DEFAULTS.keySet().forEach(k -> byVariable.put(environmentVariable(k), k));
-    String decisionsKafka = StreamsAppConfig.ENV_PREFIX + "DECISIONS_KAFKA_";
-    String kafka = StreamsAppConfig.ENV_PREFIX + "KAFKA_";
-    Map<String, String> values = new LinkedHashMap<>();
-    new TreeMap<>(environment).forEach((name, value) -> {
-      String key = byVariable.get(name);
-      if (key != null) {
-        values.put(key, value.trim());
-      } else if (name.startsWith(decisionsKafka)) {
-        values.put(DECISIONS_KAFKA_PREFIX + kafkaKey(name.substring(decisionsKafka.length())), value.trim());
-      } else if (name.startsWith(kafka)) {
-        values.put(KAFKA_PREFIX + kafkaKey(name.substring(kafka.length())), value.trim());
-      }
-    });
-    return values;
-  }
-
-  private static String kafkaKey(String variableSuffix) {
-    return variableSuffix.toLowerCase(Locale.ROOT).replace('_', '.');
+    return EnvironmentOverrides.read(environment, DEFAULTS.keySet(), List.of(DECISIONS_KAFKA_PREFIX, KAFKA_PREFIX));
   }
 
   /** Effective {@code max.poll.interval.ms} of the stage's main consumer. */
