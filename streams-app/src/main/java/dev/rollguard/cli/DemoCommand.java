@@ -5,10 +5,9 @@ import dev.rollguard.demo.DemoRun;
 import dev.rollguard.streams.config.Durations;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +28,7 @@ import picocli.CommandLine.Spec;
         ""})
 final class DemoCommand implements Callable<Integer> {
   /** How long Ctrl-C waits for a clean stop before the JVM exits anyway. */
-  private static final long SHUTDOWN_WAIT_SECONDS = 90;
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(90);
 
   @Spec
   CommandSpec spec;
@@ -93,27 +92,9 @@ final class DemoCommand implements Callable<Integer> {
         regressAfter, environment, policy);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch finished = new CountDownLatch(1);
     // Ctrl-C: ask the run to stop, then hold the JVM until everything is closed (Connect and Streams need it).
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        finished.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "rollguard-demo-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      return DemoRun.run(options, out, err, environmentVariables, stop);
-    } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // Already shutting down (Ctrl-C): the hook is running and returns now.
-      }
+    try (ShutdownSignal signal = ShutdownSignal.install("rollguard-demo-shutdown", SHUTDOWN_WAIT)) {
+      return DemoRun.run(options, out, err, environmentVariables, signal.stopRequested());
     }
   }
 }

@@ -5,10 +5,9 @@ import dev.rollguard.app.RunConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +24,7 @@ import picocli.CommandLine.Spec;
             + "README.md, section Configuration, lists them all.",
         ""})
 final class RunCommand implements Callable<Integer> {
-  private static final long SHUTDOWN_WAIT_SECONDS = 60;
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(60);
 
   @Spec
   CommandSpec spec;
@@ -55,33 +54,16 @@ final class RunCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch finished = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      try {
-        finished.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "rollguard-run-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (RollguardApp app = RollguardApp.start(settings, new SimpleMeterRegistry())) {
+    try (ShutdownSignal signal = ShutdownSignal.install("rollguard-run-shutdown", SHUTDOWN_WAIT);
+         RollguardApp app = RollguardApp.start(settings, new SimpleMeterRegistry())) {
       err.println("rollguard run: windows topology and decision stage started against "
           + settings.windows().bootstrapServers() + " (the Unleash connectors run in Kafka Connect). Ctrl-C stops.");
       err.flush();
-      if (!app.awaitStopOrFailure(stop)) {
+      if (!app.awaitStopOrFailure(signal.stopRequested())) {
         err.println("rollguard run: " + app.failure() + "; stopping");
         return 1;
       }
       return 0;
-    } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // Already shutting down: the hook is running and returns now.
-      }
     }
   }
 }
