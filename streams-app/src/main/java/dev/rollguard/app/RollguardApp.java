@@ -2,6 +2,10 @@ package dev.rollguard.app;
 
 import dev.rollguard.advisor.LocalAiAdvisor;
 import dev.rollguard.advisor.ModelCheck;
+import dev.rollguard.avro.DeadLetter;
+import dev.rollguard.avro.FlagWindowStats;
+import dev.rollguard.avro.RolloutDecision;
+import dev.rollguard.schemas.serde.AvroSerde;
 import dev.rollguard.schemas.serde.SchemaRegistryClient;
 import dev.rollguard.schemas.serde.SchemaRegistryClients;
 import dev.rollguard.streams.decisions.DecisionStage;
@@ -9,9 +13,14 @@ import dev.rollguard.streams.windows.WindowsApp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,10 +66,15 @@ public final class RollguardApp implements AutoCloseable {
     } else {
       log.info("LLM advisor disabled: decisions are made by the rules alone");
     }
-    WindowsApp windows = WindowsApp.create(config.windows(), registry, meters);
+    boolean autoRegister = config.autoRegisterSchemas();
+    if (!autoRegister) {
+      requireOutputSchemas(registry, config);
+    }
+    WindowsApp windows = WindowsApp.create(config.windows(), registry, autoRegister, meters);
     started.push(windows);
     watch(windows.streams(), "windows");
-    DecisionStage decisions = DecisionStage.create(config.decisions(), registry, advisor, meters, Clock.systemUTC());
+    DecisionStage decisions = DecisionStage.create(config.decisions(), registry, autoRegister, advisor, meters,
+        Clock.systemUTC());
     started.push(decisions);
     watch(decisions.streams(), "decisions");
     windows.start();
@@ -69,6 +83,34 @@ public final class RollguardApp implements AutoCloseable {
         .addKeyValue("windows", config.windows().applicationId())
         .addKeyValue("decisions", config.decisions().applicationId())
         .log("rollguard running: windows topology and decision stage (the Unleash connectors run in Kafka Connect)");
+  }
+
+  /**
+   * With {@code auto.register.schemas=false} (a registry where only CI may register), every subject the stages write
+   * must already hold Rollguard's schema. Checked here, before anything starts, so a missing registration is one
+   * clear error at start instead of a stream thread failing at its first output record.
+   */
+  static void requireOutputSchemas(SchemaRegistryClient registry, RunConfig config) {
+    Map<String, Schema> outputs = new LinkedHashMap<>();
+    outputs.put(AvroSerde.subject(config.windows().windowStatsTopic(), false), FlagWindowStats.getClassSchema());
+    outputs.put(AvroSerde.subject(config.windows().deadLetterTopic(), false), DeadLetter.getClassSchema());
+    outputs.put(AvroSerde.subject(config.decisions().decisionsTopic(), false), RolloutDecision.getClassSchema());
+    outputs.put(AvroSerde.subject(config.decisions().deadLetterTopic(), false), DeadLetter.getClassSchema());
+    List<String> missing = new ArrayList<>();
+    outputs.forEach((subject, schema) -> {
+      try {
+        registry.lookup(subject, schema);
+      } catch (SchemaRegistryClient.SchemaNotFoundException e) {
+        missing.add(subject + " (" + schema.getFullName() + ")");
+      }
+    });
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(RunConfig.REGISTRY_AUTO_REGISTER + " is false, but the registry does not hold "
+          + "Rollguard's schema under " + String.join(", ", missing) + ": register schemas/src/main/avro's schemas "
+          + "under these subjects first, or set " + RunConfig.REGISTRY_AUTO_REGISTER + "=true");
+    }
+    log.atInfo().addKeyValue("subjects", outputs.keySet())
+        .log("auto-registration off: every output subject holds Rollguard's schema");
   }
 
   private void watch(KafkaStreams streams, String stage) {

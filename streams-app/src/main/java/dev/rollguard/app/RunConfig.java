@@ -3,6 +3,7 @@ package dev.rollguard.app;
 import dev.rollguard.streams.config.EnvironmentOverrides;
 import dev.rollguard.streams.config.PropertiesFiles;
 import dev.rollguard.advisor.AdvisorConfig;
+import dev.rollguard.schemas.serde.SchemaRegistryClients;
 import dev.rollguard.schemas.serde.SchemaRegistryConfig;
 import dev.rollguard.streams.config.StreamsAppConfig;
 import dev.rollguard.streams.decisions.DecisionStageConfig;
@@ -37,6 +38,7 @@ public final class RunConfig {
   public static final String FILE_SUFFIX = ".file";
 
   public static final String REGISTRY_USER_INFO = "schema.registry." + SchemaRegistryConfig.BASIC_AUTH_USER_INFO;
+  public static final String REGISTRY_AUTO_REGISTER = "schema.registry." + SchemaRegistryConfig.AUTO_REGISTER_SCHEMAS;
   public static final String ADVISOR_ENABLED = "advisor.enabled";
   public static final String ADVISOR_URL = "advisor.url";
   public static final String ADVISOR_MODEL = "advisor.model";
@@ -48,6 +50,7 @@ public final class RunConfig {
 
   /** Registry client keys beyond {@code schema.registry.url}, with their defaults ("" = unset). */
   public static final Map<String, String> REGISTRY_DEFAULTS = orderedMap(
+      REGISTRY_AUTO_REGISTER, "true",
       REGISTRY_USER_INFO, "",
       SchemaRegistryConfig.SSL_TRUSTSTORE_LOCATION, "",
       SchemaRegistryConfig.SSL_TRUSTSTORE_PASSWORD, "",
@@ -249,6 +252,14 @@ public final class RunConfig {
 
   public DecisionStageConfig decisions() {
     return decisions;
+  }
+
+  /**
+   * Whether the stages register their output schemas ({@code schema.registry.auto.register.schemas}, default true).
+   * When false, each output subject must already hold the schema: {@link RollguardApp} checks that at start.
+   */
+  public boolean autoRegisterSchemas() {
+    return SchemaRegistryClients.autoRegister(registry);
   }
 
   /** Confluent-style client keys for {@code SchemaRegistryClients.fromConfig} (holds secrets: never log it). */

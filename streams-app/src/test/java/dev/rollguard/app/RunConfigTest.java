@@ -160,6 +160,15 @@ class RunConfigTest {
   }
 
   @Test
+  void autoRegistrationIsOnByDefaultAndCanBeTurnedOffFromTheEnvironment() {
+    assertThat(RunConfig.load(null, Map.of()).autoRegisterSchemas()).isTrue();
+    RunConfig off = RunConfig.load(null, Map.of("ROLLGUARD_SCHEMA_REGISTRY_AUTO_REGISTER_SCHEMAS", "false"));
+    assertThat(off.autoRegisterSchemas()).isFalse();
+    assertThatThrownBy(() -> RunConfig.load(null, Map.of("ROLLGUARD_SCHEMA_REGISTRY_AUTO_REGISTER_SCHEMAS", "no")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must be true or false");
+  }
+
+  @Test
   void anExplicitlyEmptyHostnameAlgorithmReachesTheRegistryClient() {
     RunConfig config = RunConfig.load(null, Map.of("ROLLGUARD_SCHEMA_REGISTRY_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM", ""));
     assertThat(config.registryClientConfig()).containsEntry(SchemaRegistryConfig.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, "");

@@ -1,9 +1,15 @@
 package dev.rollguard.streams.decisions;
 
+import dev.rollguard.avro.DeadLetter;
 import dev.rollguard.schemas.serde.WireFormatException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.slf4j.Logger;
@@ -11,23 +17,35 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Window statistics whose bytes cannot be read (malformed, unknown schema id) are logged with their coordinates,
- * counted ({@code rollguard.decisions.skipped{reason=undecodable}}) and skipped; they were written by Rollguard's own
- * windows stage, which dead-letters bad events upstream. Any other cause (an unreachable registry) fails the task,
- * so good windows are never skipped because of an outage.
+ * counted ({@code rollguard.decisions.skipped{reason=undecodable}}) and sent, raw bytes and reason, as a
+ * {@code DeadLetter} (category {@code deserialization}) to the dead-letter topic, in the task's transaction; the stage
+ * then goes on without a decision for that record. Any other cause (an unreachable registry) fails the task, so good
+ * windows are never dead-lettered because of an outage.
  */
 public final class DecisionDeserializationHandler implements DeserializationExceptionHandler {
   /** Config key under which {@link DecisionTopology#streamsProperties} passes the shared {@link DecisionMetrics}. */
   public static final String METRICS_CONFIG = "rollguard.decisions.metrics";
+  /** Config key under which {@link DecisionTopology#streamsProperties} passes the {@link DeadLetterTopic}. */
+  public static final String DEAD_LETTERS_CONFIG = "rollguard.decisions.dead-letters";
   private static final Logger log = LoggerFactory.getLogger(DecisionDeserializationHandler.class);
 
+  /** Where dead letters go, and how their {@code DeadLetter} values are written. */
+  public record DeadLetterTopic(String topic, Serializer<DeadLetter> serializer) {}
+
   private DecisionMetrics metrics;
+  private DeadLetterTopic deadLetters;
 
   @Override
   public void configure(Map<String, ?> configs) {
     if (!(configs.get(METRICS_CONFIG) instanceof DecisionMetrics m)) {
       throw new ConfigException(METRICS_CONFIG, configs.get(METRICS_CONFIG), "must be a DecisionMetrics instance");
     }
+    if (!(configs.get(DEAD_LETTERS_CONFIG) instanceof DeadLetterTopic d)) {
+      throw new ConfigException(DEAD_LETTERS_CONFIG, configs.get(DEAD_LETTERS_CONFIG),
+          "must be a DeadLetterTopic (see DecisionTopology.streamsProperties)");
+    }
     metrics = m;
+    deadLetters = d;
   }
 
   @Override
@@ -35,10 +53,22 @@ public final class DecisionDeserializationHandler implements DeserializationExce
     for (Throwable c = exception; c != null; c = c.getCause()) {
       if (c instanceof WireFormatException w) {
         metrics.skipped("undecodable");
+        String reason = LogSafe.of(String.valueOf(w.getMessage()), 300);
         log.atError().addKeyValue("topic", record.topic()).addKeyValue("partition", record.partition())
-            .addKeyValue("offset", record.offset()).addKeyValue("error", LogSafe.of(w.getMessage(), 300))
-            .log("undecodable window statistics skipped: no decision for this record");
-        return Response.resume();
+            .addKeyValue("offset", record.offset()).addKeyValue("error", reason)
+            .log("undecodable window statistics dead-lettered: no decision for this record");
+        DeadLetter dl = DeadLetter.newBuilder()
+            .setSourceTopic(record.topic())
+            .setPartition(record.partition())
+            .setOffset(record.offset())
+            .setReason(w instanceof WireFormatException.UnknownSchemaId ? reason : "malformed: " + reason)
+            .setCategory("deserialization")
+            .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
+            .setFailedAt(Instant.now())
+            .build();
+        return Response.resume(List.of(new ProducerRecord<>(deadLetters.topic(), null, record.key(),
+            deadLetters.serializer().serialize(deadLetters.topic(), dl))));
       }
     }
     log.atError().setCause(exception).addKeyValue("topic", record.topic()).addKeyValue("offset", record.offset())

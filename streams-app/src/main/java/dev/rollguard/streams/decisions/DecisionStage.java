@@ -35,6 +35,12 @@ public final class DecisionStage implements AutoCloseable {
    */
   public static DecisionStage create(DecisionStageConfig config, SchemaRegistryClient registry, Advisor advisor,
                                      MeterRegistry meters, Clock clock) {
+    return create(config, registry, true, advisor, meters, clock);
+  }
+
+  /** With {@code autoRegister} false, the output schemas must already be registered under their subjects. */
+  public static DecisionStage create(DecisionStageConfig config, SchemaRegistryClient registry, boolean autoRegister,
+                                     Advisor advisor, MeterRegistry meters, Clock clock) {
     RolloutPolicy policy = config.policyFile().isEmpty() ? RolloutPolicy.defaults()
         : RolloutPolicy.load(Path.of(config.policyFile()));
     DecisionCore core = new DecisionCore(policy, advisor, config.advisorCallTimeout(),
@@ -53,9 +59,9 @@ public final class DecisionStage implements AutoCloseable {
         .addKeyValue("maxPollInterval", config.maxPollInterval())
         .log("decision stage configured");
     DecisionMetrics metrics = new DecisionMetrics(meters);
-    DecisionSerdes serdes = DecisionSerdes.of(registry);
+    DecisionSerdes serdes = DecisionSerdes.of(registry, autoRegister);
     KafkaStreams streams = new KafkaStreams(DecisionTopology.buildTopology(config, serdes, core, metrics, clock),
-        DecisionTopology.streamsProperties(config, metrics));
+        DecisionTopology.streamsProperties(config, serdes, metrics));
     return new DecisionStage(streams, metrics);
   }
 

@@ -58,11 +58,17 @@ public final class DecisionTopology {
     return builder.build();
   }
 
-  /** {@link DecisionStageConfig#streamsProperties()} plus the deserialization handler sharing {@code metrics}. */
-  public static Properties streamsProperties(DecisionStageConfig config, DecisionMetrics metrics) {
+  /**
+   * {@link DecisionStageConfig#streamsProperties()} plus the deserialization handler, which counts in {@code metrics}
+   * and dead-letters undecodable window stats to the configured topic with {@code serdes.deadLetters()}.
+   */
+  public static Properties streamsProperties(DecisionStageConfig config, DecisionSerdes serdes,
+                                             DecisionMetrics metrics) {
     Properties p = config.streamsProperties();
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DecisionDeserializationHandler.class);
     p.put(DecisionDeserializationHandler.METRICS_CONFIG, metrics);
+    p.put(DecisionDeserializationHandler.DEAD_LETTERS_CONFIG,
+        new DecisionDeserializationHandler.DeadLetterTopic(config.deadLetterTopic(), serdes.deadLetters().serializer()));
     return p;
   }
 }

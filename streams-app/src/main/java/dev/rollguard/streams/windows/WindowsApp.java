@@ -31,8 +31,15 @@ public final class WindowsApp implements AutoCloseable {
     streamsMetrics.bindTo(metrics.registry());
   }
 
+  /** The windows stage, registering its output schemas on first write (Confluent's default). */
   public static WindowsApp create(StreamsAppConfig config, SchemaRegistryClient registry, MeterRegistry meters) {
-    WindowsSerdes serdes = WindowsSerdes.of(registry);
+    return create(config, registry, true, meters);
+  }
+
+  /** With {@code autoRegister} false, the output schemas must already be registered under their subjects. */
+  public static WindowsApp create(StreamsAppConfig config, SchemaRegistryClient registry, boolean autoRegister,
+      MeterRegistry meters) {
+    WindowsSerdes serdes = WindowsSerdes.of(registry, autoRegister);
     WindowsMetrics metrics = new WindowsMetrics(meters);
     KafkaStreams streams = new KafkaStreams(WindowsTopology.buildTopology(config, serdes, metrics),
         WindowsTopology.streamsProperties(config, serdes, metrics));

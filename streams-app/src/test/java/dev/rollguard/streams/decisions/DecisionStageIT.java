@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rollguard.advisor.AdvisorConfig;
 import dev.rollguard.advisor.LocalAiAdvisor;
+import dev.rollguard.avro.DeadLetter;
 import dev.rollguard.avro.DecidedBy;
 import dev.rollguard.avro.FlagState;
 import dev.rollguard.avro.FlagWindowStats;
@@ -187,6 +188,44 @@ final class DecisionStageIT {
       assertOnePerWindow(out, 6);
       assertThat(out).extracting(RolloutDecision::getDecidedBy).containsOnly(DecidedBy.RULES);
       assertThat(stage.metrics().decisionCount(DecidedBy.RULES)).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void undecodableWindowStatsGoToTheDeadLetterTopicInTheTransactionAndTheStageGoesOn() throws Exception {
+    Topics t = topics();
+    byte[] garbage = {0, 0, 0, 0, 42, 1, 2};
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(t.windowStats(), ENV + "/checkout", garbage)).get();
+    }
+    produce(t, windows(List.of("checkout"), 2), List.of(state("checkout", 5, 1, T0.minusSeconds(3600))));
+    try (DecisionStage stage = DecisionStage.create(config(t, Map.of()), registry, null,
+        new SimpleMeterRegistry(), Clock.systemUTC()).start()) {
+      assertOnePerWindow(readCommitted(t, 2, Duration.ofSeconds(60)), 2);
+      Map<String, Object> c = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+          ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + System.nanoTime(),
+          ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      List<DeadLetter> dead = new ArrayList<>();
+      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+          new ByteArrayDeserializer())) {
+        consumer.subscribe(List.of(t.dlq()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (dead.isEmpty() && System.nanoTime() < deadline) {
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            assertThat(r.key()).isEqualTo(ENV + "/checkout");
+            dead.add(serdes.deadLetters().deserializer().deserialize(r.topic(), r.value()));
+          }
+        }
+      }
+      assertThat(dead).singleElement().satisfies(d -> {
+        assertThat(d.getSourceTopic()).isEqualTo(t.windowStats());
+        assertThat(d.getCategory()).isEqualTo("deserialization");
+        assertThat(d.getReason()).isEqualTo("unknown schema id 42");
+        assertThat(d.getValue().array()).isEqualTo(garbage);
+      });
+      assertThat(stage.metrics().skippedCount("undecodable")).isEqualTo(1);
     }
   }
 

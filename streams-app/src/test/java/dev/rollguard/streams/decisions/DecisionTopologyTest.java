@@ -48,7 +48,8 @@ final class DecisionTopologyTest {
 
   @BeforeEach
   void start() {
-    Properties props = DecisionTopology.streamsProperties(config.withStateDir(stateDir.toString()), metrics);
+    Properties props = DecisionTopology.streamsProperties(config.withStateDir(stateDir.toString()), serdes,
+        metrics);
     driver = new TopologyTestDriver(DecisionTopology.buildTopology(config, serdes,
         DecisionCore.rulesOnly(RolloutPolicy.defaults(), clock), metrics, clock), props);
     windows = driver.createInputTopic(config.windowStatsTopic(), Serdes.String().serializer(),
@@ -135,7 +136,7 @@ final class DecisionTopologyTest {
   }
 
   @Test
-  void undecodableInputIsCountedAndSkipped() {
+  void undecodableInputIsCountedAndTheStageGoesOn() {
     driver.createInputTopic(config.windowStatsTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer())
         .pipeInput("production/x", new byte[] {1, 2, 3});
     driver.createInputTopic(config.flagStateTopic(), Serdes.String().serializer(), Serdes.ByteArray().serializer())
@@ -146,6 +147,9 @@ final class DecisionTopologyTest {
         .extracting(RolloutDecision::getMode).isEqualTo(Mode.ADVISORY);
     assertThat(metrics.skippedCount("undecodable")).isEqualTo(1);
     assertThat(metrics.skippedCount("flag-state-undecodable")).isEqualTo(1);
+
+    // The dead letter itself: DecisionStageIT, on a real broker. Under exactly-once TopologyTestDriver does not
+    // capture the records a deserialization handler returns (the windows stage's test, at-least-once, does).
   }
 
   @Test
