@@ -2,6 +2,7 @@ package dev.rollguard.connectors.sink;
 
 import dev.rollguard.connectors.Version;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
@@ -29,9 +30,13 @@ public final class UnleashSinkConnector extends SinkConnector {
   @Override
   public List<Map<String, String>> taskConfigs(int maxTasks) {
     // Decisions are keyed by flag and environment, so partitions spread flags over tasks without overlap.
+    // Each task gets its index, so that its outcomes producer has a client.id of its own (as Connect's own
+    // per-task clients do): tasks sharing one client.id hide each other's producer metrics in JMX.
     List<Map<String, String>> configs = new ArrayList<>();
     for (int i = 0; i < maxTasks; i++) {
-      configs.add(props);
+      Map<String, String> config = new HashMap<>(props);
+      config.put(UnleashSinkTask.TASK_INDEX, Integer.toString(i));
+      configs.add(config);
     }
     return configs;
   }

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UnleashSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(UnleashSinkTask.class);
+  /** Set by {@link UnleashSinkConnector#taskConfigs} (not a user setting): the task's index, 0..tasks.max-1. */
+  static final String TASK_INDEX = "rollguard.task.index";
 
   private final Clock clock;
   private UnleashSinkConfig config;
@@ -64,7 +66,9 @@ public final class UnleashSinkTask extends SinkTask {
     applier = new DecisionApplier(UnleashConnection.client(config), UnleashConnection.projects(config), dryRun);
     registry = SchemaRegistryClients.fromConfig(config.originals());
     decisions = new AvroSerde<>(RolloutDecision.class, registry, false, false);
-    String clientId = "rollguard-applier-" + props.getOrDefault("name", "unleash-sink");
+    // One client.id per task, like Connect's connector-consumer-<name>-<task>.
+    String clientId = "rollguard-applier-" + props.getOrDefault("name", "unleash-sink")
+        + (props.containsKey(TASK_INDEX) ? "-" + props.get(TASK_INDEX) : "");
     outcomes = new OutcomePublisher(OutcomePublisher.producer(config, clientId),
         new AvroSerde<>(ApplyOutcome.class, registry, false, SchemaRegistryClients.autoRegister(config.originals())),
         config.getString(UnleashSinkConfig.OUTCOMES_TOPIC));

@@ -102,6 +102,23 @@ public final class ConnectWorker implements AutoCloseable {
     }
   }
 
+  /** Records one task of a sink connector has read from Kafka so far (0 before the task's metrics exist). */
+  public static double sinkRecordsRead(String connector, int task) {
+    try {
+      var server = ManagementFactory.getPlatformMBeanServer();
+      double total = 0;
+      for (ObjectName name : server.queryNames(new ObjectName("kafka.connect:type=sink-task-metrics,*"), null)) {
+        if (connector.equals(ObjectName.unquote(quoted(name.getKeyProperty("connector"))))
+            && Integer.toString(task).equals(ObjectName.unquote(quoted(name.getKeyProperty("task"))))) {
+          total += ((Number) server.getAttribute(name, "sink-record-read-total")).doubleValue();
+        }
+      }
+      return total;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String quoted(String value) {
     return value.startsWith("\"") ? value : ObjectName.quote(value);
   }

@@ -19,20 +19,35 @@ import dev.rollguard.dev.EmbeddedSchemaRegistry;
 import dev.rollguard.schemas.serde.AvroSerde;
 import dev.rollguard.schemas.serde.SchemaRegistryClient;
 import dev.rollguard.schemas.serde.SchemaRegistryClients;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.management.ObjectName;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -339,7 +354,169 @@ class UnleashSinkConnectorIT {
     }
   }
 
+  /**
+   * Scale-out: tasks.max=2 over a 4-partition decisions topic. Two flags per partition, three steps each (5% -> 10%
+   * -> 25% -> a final percent of their own), sent interleaved so both tasks work at the same time, and one decision
+   * delivered twice on each task. Every record must give exactly one outcome, every flag must end at its own last
+   * percent after exactly three applier writes, and each task must have read exactly its partitions' records.
+   */
+  @Test
+  void twoTasksSplitThePartitionsAndApplyEachFlagsStepsOnceAndInOrder() throws Exception {
+    String topic = "rollout.decisions.scaled";
+    String connector = "applier-scaled";
+    int partitions = 4;
+    kafka.createTopics(partitions, topic);
+    Map<String, String> config = applierConfig(topic, DLQ, "${file:" + tmp.resolve("unleash.properties") + ":applier}");
+    config.put("tasks.max", "2");
+    connect.putConnector(connector, config);
+    try (Admin admin = kafka.admin()) {
+      // Connect really runs two tasks (its status, not the config), and each task's consumer owns some partitions.
+      await("2 tasks running").atMost(EFFECT).untilAsserted(() -> {
+        ConnectorStateInfo status = connect.status(connector);
+        assertThat(status.tasks()).extracting(ConnectorStateInfo.TaskState::id).containsExactlyInAnyOrder(0, 1);
+        assertThat(status.tasks()).extracting(ConnectorStateInfo.TaskState::state).containsOnly("RUNNING");
+      });
+      String group = "connect-" + connector;
+      Map<Integer, Integer> taskOf = awaitAssignment(admin, group, connector, topic, partitions, 2);
+
+      // Two flags per partition (the producer's default partitioner on the key <env>/<flag>).
+      List<String> flags = new ArrayList<>();
+      Map<Integer, Integer> flagsOn = new HashMap<>();
+      for (int k = 1; flags.size() < 2 * partitions; k++) {
+        String flag = "rg-scale-" + k;
+        int p = partitionOf(flag, partitions);
+        if (flagsOn.merge(p, 1, Integer::sum) <= 2) {
+          flags.add(flag);
+          setUpManagedFlag(flag, 5);
+        }
+      }
+      Map<String, List<RolloutDecision>> steps = new LinkedHashMap<>();
+      Map<String, Integer> finalPercent = new HashMap<>();
+      for (int i = 0; i < flags.size(); i++) {
+        String flag = flags.get(i);
+        finalPercent.put(flag, 30 + 5 * i);
+        steps.put(flag, List.of(decision(flag, Action.INCREASE, 5, 10), decision(flag, Action.INCREASE, 10, 25),
+            decision(flag, Action.INCREASE, 25, finalPercent.get(flag))));
+      }
+      // One duplicated decision on each task: the first step of the first flag each task owns.
+      Set<String> duplicated = Set.of(
+          flags.stream().filter(f -> taskOf.get(partitionOf(f, partitions)) == 0).findFirst().orElseThrow(),
+          flags.stream().filter(f -> taskOf.get(partitionOf(f, partitions)) == 1).findFirst().orElseThrow());
+
+      Map<Integer, Integer> recordsOn = new TreeMap<>();
+      for (int step = 0; step < 3; step++) {
+        for (String flag : flags) {
+          RolloutDecision d = steps.get(flag).get(step);
+          int copies = step == 0 && duplicated.contains(flag) ? 2 : 1;
+          for (int c = 0; c < copies; c++) {
+            int p = producer.send(new ProducerRecord<>(topic, key(d), decisionSerde.serialize(topic, d))).get()
+                .partition();
+            assertThat(p).as("partition of %s", flag).isEqualTo(partitionOf(flag, partitions));
+            recordsOn.merge(p, 1, Integer::sum);
+          }
+        }
+      }
+      int sent = recordsOn.values().stream().mapToInt(Integer::intValue).sum();
+      assertThat(sent).isEqualTo(3 * flags.size() + duplicated.size());
+
+      // Done when Connect has committed every record of every partition: nothing is left to (re)deliver.
+      await().atMost(EFFECT).untilAsserted(() -> {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        for (int p = 0; p < partitions; p++) {
+          OffsetAndMetadata offset = committed.get(new TopicPartition(topic, p));
+          assertThat(offset).as("committed offset of partition %d", p).isNotNull();
+          assertThat(offset.offset()).as("committed offset of partition %d", p)
+              .isEqualTo(recordsOn.getOrDefault(p, 0).longValue());
+        }
+      });
+      for (int task = 0; task < 2; task++) {
+        int t = task;
+        long own = recordsOn.entrySet().stream().filter(e -> taskOf.get(e.getKey()) == t)
+            .mapToLong(Map.Entry::getValue).sum();
+        assertThat(ConnectWorker.sinkRecordsRead(connector, task)).as("records read by task %d", task)
+            .isEqualTo((double) own).isPositive();
+      }
+
+      // One outcome per record, each flag's in the order of its steps, the duplicate skipped by decision id.
+      Callable<List<ApplyOutcome>> read = () -> outcomes.records().stream()
+          .map(r -> outcomeSerde.deserialize(OUTCOMES, r.value()))
+          .filter(o -> finalPercent.containsKey(o.getFlag())).toList();
+      await("outcomes").atMost(EFFECT).until(read, o -> o.size() >= sent);
+      List<ApplyOutcome> ours = read.call();
+      assertThat(ours).hasSize(sent);
+      for (String flag : flags) {
+        List<RolloutDecision> s = steps.get(flag);
+        List<ApplyOutcome> of = ours.stream().filter(o -> o.getFlag().equals(flag)).toList();
+        List<String> expected = new ArrayList<>(List.of(
+            s.get(0).getDecisionId() + " APPLIED 5->10",
+            s.get(1).getDecisionId() + " APPLIED 10->25",
+            s.get(2).getDecisionId() + " APPLIED 25->" + finalPercent.get(flag)));
+        if (duplicated.contains(flag)) {
+          expected.add(1, s.get(0).getDecisionId() + " SKIPPED 10->10");
+        }
+        assertThat(of).extracting(o -> o.getDecisionId() + " " + o.getOutcome() + " " + o.getFromPercent() + "->"
+            + o.getToPercent()).as("outcomes of %s", flag).containsExactlyElementsOf(expected);
+
+        // Unleash: the last decided percent, written exactly once per step (the duplicate wrote nothing).
+        assertThat(rollout(flag)).as("rollout of %s", flag).isEqualTo(finalPercent.get(flag));
+        List<UnleashEvent> writes = applierRolloutWrites(flag);
+        assertThat(writes).extracting(e -> e.data().path("parameters").path("rollout").asText())
+            .as("applier writes of %s, newest first", flag)
+            .containsExactly(Integer.toString(finalPercent.get(flag)), "25", "10");
+        if (duplicated.contains(flag)) {
+          // Recognized by its decision id in the event log (the title of the first write), not only by the value.
+          assertThat(of.get(1).getReason()).as("reason for the duplicate of %s", flag)
+              .isEqualTo("skipped: already applied (event " + writes.get(2).id() + ")");
+        }
+      }
+      assertThat(connect.status(connector).tasks()).extracting(ConnectorStateInfo.TaskState::state)
+          .containsExactly("RUNNING", "RUNNING");
+      // Each task's outcomes producer has a client.id of its own, so neither hides the other's metrics.
+      for (int task = 0; task < 2; task++) {
+        assertThat(ManagementFactory.getPlatformMBeanServer().isRegistered(new ObjectName(
+            "kafka.producer:type=producer-metrics,client-id=rollguard-applier-" + connector + "-" + task)))
+            .as("outcomes producer metrics of task %d", task).isTrue();
+      }
+    } finally {
+      connect.deleteConnector(connector);
+    }
+  }
+
   // --- helpers ---
+
+  /** The partition the producer's default partitioner picks for a decision about the flag in ENV. */
+  static int partitionOf(String flag, int partitions) {
+    return Utils.toPositive(Utils.murmur2((ENV + "/" + flag).getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /**
+   * Waits until the sink's consumer group is stable with every partition of the topic assigned and every one of
+   * the tasks owning some, and returns which task owns each partition (Connect names a sink task's consumer
+   * connector-consumer-{connector}-{task}).
+   */
+  static Map<Integer, Integer> awaitAssignment(Admin admin, String group, String connector, String topic,
+      int partitions, int tasks) {
+    Map<Integer, Integer> taskOf = new HashMap<>();
+    await("partitions of " + topic + " assigned").atMost(EFFECT).untilAsserted(() -> {
+      taskOf.clear();
+      ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+      assertThat(description.groupState()).isEqualTo(GroupState.STABLE);
+      for (MemberDescription member : description.members()) {
+        String prefix = "connector-consumer-" + connector + "-";
+        assertThat(member.clientId()).startsWith(prefix);
+        int task = Integer.parseInt(member.clientId().substring(prefix.length()));
+        for (TopicPartition tp : member.assignment().topicPartitions()) {
+          if (tp.topic().equals(topic)) {
+            assertThat(taskOf.put(tp.partition(), task)).as("owner of %s", tp).isNull();
+          }
+        }
+      }
+      assertThat(taskOf).hasSize(partitions);
+      assertThat(Set.copyOf(taskOf.values())).hasSize(tasks);
+    });
+    return taskOf;
+  }
 
   static Path pluginZip() {
     return Path.of(System.getProperty("rollguard.plugin.zip",
@@ -349,11 +526,15 @@ class UnleashSinkConnectorIT {
   /** A flag set up by the human: flexibleRollout at the given percent, on in development, tagged managed. */
   static String managedFlag(int percent) {
     String flag = "rg-sink-" + FLAGS.incrementAndGet();
+    setUpManagedFlag(flag, percent);
+    return flag;
+  }
+
+  static void setUpManagedFlag(String flag, int percent) {
     assertThat(human.createFlag(PROJECT, flag).isOk()).isTrue();
     assertThat(human.addFlexibleRollout(PROJECT, flag, ENV, percent).isOk()).isTrue();
     assertThat(human.setEnvironmentEnabled(PROJECT, flag, ENV, true).isOk()).isTrue();
     assertThat(human.addTag(flag, FlagTag.MANAGED).isOk()).isTrue();
-    return flag;
   }
 
   static RolloutDecision send(RolloutDecision d) {
