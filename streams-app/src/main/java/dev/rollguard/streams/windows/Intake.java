@@ -36,12 +36,19 @@ import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
  * a topic without events in this partition does not hold it. With one event per flush ({@code TopologyTestDriver})
  * it is that event's topic's latest event time, so the aggregator's close watermark is the largest event time seen,
  * as before. See {@link WindowAggregator} for how the aggregator uses it.
+ *
+ * <p>When a topic's events cross a window's close time ({@code end + grace}) for the first time, the intake asks
+ * Streams to commit now ({@link ProcessorContext#commit()}) instead of at the next commit interval: the flush that
+ * comes with the commit sends the watermark that lets the aggregator close the window, and the commit makes it
+ * visible at once. That is at most one extra commit per topic, task and window length, and it keeps the time from a
+ * window's close to its decision independent of {@code commit.interval.ms}.
  */
 final class Intake implements Processor<byte[], SpecificRecord, String, Object> {
   private final EventValidation validation;
   private final DeadLetters deadLetters;
   private final String storeName;
   private final long sizeMs;
+  private final long graceMs;
   private final Duration flushInterval;
   private final WatermarkPartitioner partitioner;
 
@@ -52,13 +59,16 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
   /** Per {@link Observation.Kind}: the latest event time aggregated, and whether there were events since the flush. */
   private final long[] latest = {Long.MIN_VALUE, Long.MIN_VALUE};
   private final boolean[] sinceFlush = new boolean[2];
+  /** Per {@link Observation.Kind}: the next window close time ({@code end + grace}) after the latest event time. */
+  private final long[] nextClose = {Long.MIN_VALUE, Long.MIN_VALUE};
 
   Intake(EventValidation validation, DeadLetters deadLetters, String storeName, Duration windowSize,
-      Duration flushInterval, WatermarkPartitioner partitioner) {
+      Duration windowGrace, Duration flushInterval, WatermarkPartitioner partitioner) {
     this.validation = validation;
     this.deadLetters = deadLetters;
     this.storeName = storeName;
     this.sizeMs = windowSize.toMillis();
+    this.graceMs = windowGrace.toMillis();
     this.flushInterval = flushInterval;
     this.partitioner = partitioner;
   }
@@ -71,6 +81,7 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
     // Also on a task's revival after a dirty close: the events behind these times were rolled back and are read again.
     Arrays.fill(latest, Long.MIN_VALUE);
     Arrays.fill(sinceFlush, false);
+    Arrays.fill(nextClose, Long.MIN_VALUE);
     // Streams sets the current node during init: remember it, the pre-commit flush runs outside process().
     this.node = context instanceof InternalProcessorContext<?, ?> internal ? internal.currentNode() : null;
     partials.onFlush(this::forward);
@@ -130,6 +141,13 @@ final class Intake implements Processor<byte[], SpecificRecord, String, Object> 
     int kind = o.kind().ordinal();
     latest[kind] = Math.max(latest[kind], o.timestamp());
     sinceFlush[kind] = true;
+    if (o.timestamp() >= nextClose[kind]) {
+      if (nextClose[kind] != Long.MIN_VALUE) {
+        context.commit();  // a window's close time passed: flush and commit now (see the class comment)
+      }
+      long closing = o.timestamp() - graceMs;
+      nextClose[kind] = Math.floorDiv(closing, sizeMs) * sizeMs + sizeMs + graceMs;
+    }
   }
 
   private void deadLetter(EventValidation.Problem problem, Record<byte[], SpecificRecord> record, RecordMetadata meta,

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * whose window satisfies {@code end + grace <= watermark} is late: its window was emitted, or would have been.
  * Lateness is judged per partial, so per intake flush: events that arrive out of order within one flush interval
  * count together (see {@link Intake}). Emission order within one close is by window start, then key, so runs are
- * reproducible.
+ * reproducible. After emitting, the aggregator asks Streams to commit at once, so closed windows do not wait for
+ * {@code commit.interval.ms} to become visible.
  */
 final class WindowAggregator implements Processor<String, RepartitionRecord, String, SpecificRecord> {
   private static final Logger log = LoggerFactory.getLogger(WindowAggregator.class);
@@ -175,6 +176,10 @@ final class WindowAggregator implements Processor<String, RepartitionRecord, Str
       context.forward(new Record<>(a.key().format(), a.toStats(), a.windowEnd() - 1));
       store.remove(a);
       deadLetters.metrics().emitted(byWallClock);
+    }
+    if (!closing.isEmpty()) {
+      // Commit now, not at the next commit interval: the closed windows become visible to the decision stage at once.
+      context.commit();
     }
     nextClose = earliestClose();
   }

@@ -69,7 +69,7 @@ public final class WindowsTopology {
             Consumed.with(Serdes.ByteArray(), new EventSerde(config.impressionsTopic(), serdes))
                 .withName("events-source"))
         .process(() -> new Intake(validation, deadLetters, PARTIALS_STORE, config.windowSize(),
-            config.closeCheckInterval(), partitioner), Named.as("intake"), PARTIALS_STORE)
+            config.windowGrace(), config.closeCheckInterval(), partitioner), Named.as("intake"), PARTIALS_STORE)
         .split(Named.as("intake-"))
         .branch((k, v) -> v instanceof DeadLetter, Branched.as("invalid"))
         .defaultBranch(Branched.as("partials"));

@@ -33,7 +33,7 @@ final class IntakeWatermarkTest {
     DeadLetters deadLetters = new DeadLetters("dlq", WindowsSerdes.of(new InMemorySchemaRegistryClient())
         .deadLetters(), new WindowsMetrics(new SimpleMeterRegistry()));
     intake = new Intake(new EventValidation(Duration.ofMinutes(5)), deadLetters, WindowsTopology.PARTIALS_STORE,
-        Duration.ofMinutes(1), Duration.ofSeconds(1), new WatermarkPartitioner());
+        Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofSeconds(1), new WatermarkPartitioner());
     intake.init(context);
   }
 
@@ -89,5 +89,28 @@ final class IntakeWatermarkTest {
     context.resetForwards();
     store.flushCache();
     assertThat(context.forwarded()).isEmpty();
+  }
+
+  /**
+   * Windows are 1 minute from T0 with 30 s grace, so windows close at T0 + 30 s (the one before T0), T0 + 90 s,
+   * T0 + 150 s, ...
+   */
+  @Test
+  void asksForACommitWhenATopicsEventsFirstPassAWindowsCloseTime() {
+    impressionAt(10);
+    impressionAt(29);
+    requestAt(25);
+    assertThat(context.committed()).as("nothing has crossed a close time yet").isFalse();
+    impressionAt(30);
+    assertThat(context.committed()).as("the impressions reached T0 + 30 s").isTrue();
+    context.resetCommit();
+    impressionAt(50);
+    impressionAt(89);
+    assertThat(context.committed()).as("once per close time and topic").isFalse();
+    requestAt(40);
+    assertThat(context.committed()).as("the requests reached T0 + 30 s too").isTrue();
+    context.resetCommit();
+    impressionAt(90);
+    assertThat(context.committed()).as("the next close time, T0 + 90 s").isTrue();
   }
 }

@@ -171,6 +171,62 @@ final class WindowsIT {
     }
   }
 
+  /**
+   * A closed window does not wait for the commit interval: the intake commits when its events pass a window's close
+   * time, and the aggregator when it emits. With a 60 s commit interval, the first window is read_committed within
+   * 20 s of the event that passes its close time (its end plus 500 ms grace), the whole 60 s later without the
+   * commit requests.
+   */
+  @Test
+  void aClosedWindowIsCommittedAtOnceNotAtTheNextCommitInterval() throws Exception {
+    String prefix = "prompt-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    StreamsAppConfig config = StreamsAppConfig.fromMap(Map.of(
+            StreamsAppConfig.SCHEMA_REGISTRY_URL, registry.url(),
+            StreamsAppConfig.APPLICATION_ID, prefix + "windows",
+            StreamsAppConfig.TOPIC_IMPRESSIONS, prefix + "impressions",
+            StreamsAppConfig.TOPIC_REQUEST_METRICS, prefix + "requests",
+            StreamsAppConfig.TOPIC_WINDOW_STATS, prefix + "window-stats",
+            StreamsAppConfig.TOPIC_DLQ, prefix + "dlq"))
+        .withBootstrapServers(kafka.bootstrapServers())
+        .withWindows(Duration.ofMillis(WINDOW_MS), Duration.ofMillis(500), Duration.ofMillis(200))
+        .withKafka(Map.of("commit.interval.ms", "60000", "producer.transaction.timeout.ms", "120000"))
+        .withStateDir(stateDir.toString());
+    kafka.createTopics(1, config.impressionsTopic(), config.requestMetricsTopic(), config.windowStatsTopic(),
+        config.deadLetterTopic());
+    WindowsSerdes producerSerdes = WindowsSerdes.of(SchemaRegistryClients.fromConfig(registry.clientConfig()));
+
+    try (WindowsApp app = WindowsApp.create(config, SchemaRegistryClients.fromConfig(registry.clientConfig()),
+            new SimpleMeterRegistry()).start();
+        KafkaConsumer<String, byte[]> consumer = readCommitted()) {
+      consumer.subscribe(List.of(config.windowStatsTopic()));
+      // One window's events, at event times inside it, then one event past its close time.
+      long start = Math.floorDiv(System.currentTimeMillis(), WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+      List<ProducerRecord<byte[], byte[]>> events = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        long ts = start + i * (WINDOW_MS / 100);
+        events.add(new ProducerRecord<>(config.impressionsTopic(), null, ts, null,
+            producerSerdes.impressions().serializer().serialize(config.impressionsTopic(),
+                impression("checkout", i % 2 == 0, "disabled", "user-" + i, Instant.ofEpochMilli(ts)))));
+      }
+      produce(events);
+      long closing = start + WINDOW_MS + 500;
+      produce(List.of(new ProducerRecord<>(config.impressionsTopic(), null, closing, null,
+          producerSerdes.impressions().serializer().serialize(config.impressionsTopic(),
+              impression("checkout", true, "disabled", "late-comer", Instant.ofEpochMilli(closing))))));
+
+      List<FlagWindowStats> out = new ArrayList<>();
+      await().atMost(Duration.ofSeconds(20)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(r ->
+            out.add(producerSerdes.windowStats().deserializer().deserialize(r.topic(), r.value())));
+        return !out.isEmpty();
+      });
+      assertThat(out).first().satisfies(w -> {
+        assertThat(w.getWindowStart().toEpochMilli()).isEqualTo(start);
+        assertThat(w.getVariants().values().stream().mapToLong(VariantStats::getImpressions).sum()).isEqualTo(100);
+      });
+    }
+  }
+
   private static void produce(List<ProducerRecord<byte[], byte[]>> records) {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
