@@ -32,10 +32,11 @@ import java.util.TreeMap;
  *
  * <p><b>Historical baseline.</b> At 100% (or whenever the live control arm is absent or empty) there is nothing to
  * compare treatment with. When the caller passes a baseline, the control arm of an earlier step, each treatment is
- * tested against it with the same tests and margins (error rate, p99, conversion), so a significant regression still
- * rolls back (or kills). Such a comparison is weaker than a live control: the two periods differ in time (traffic mix,
- * time of day, other releases), so it may only ever act in the safe direction: it never INCREASEs, and the findings and
- * the reason name the baseline and its window range. The split (SRM) is never tested against a baseline.
+ * tested against it with the same tests and margins for the per-request metrics (error rate, p99), so a significant
+ * regression still rolls back (or kills). Such a comparison is weaker than a live control: the two periods differ in
+ * time (traffic mix, time of day, other releases), so it may only ever act in the safe direction: it never INCREASEs,
+ * and the findings and the reason name the baseline and its window range. Neither the split (SRM) nor conversion is
+ * tested against a baseline: conversion is per user over a period, so it depends on the period's length.
  */
 public final class Judge {
   /** Metrics in the ROLLBACK family per treatment variant: error rate, p99 latency, conversion. */
@@ -113,7 +114,8 @@ public final class Judge {
     List<VariantResult> results = new ArrayList<>();
     for (Map.Entry<String, ArmStats> treatment : treatments.entrySet()) {
       ArmStats latestArm = ArmStats.of(latestVariants.get(treatment.getKey()));
-      VariantResult result = judgeVariant(treatment.getKey(), treatment.getValue(), control, latestArm, tests);
+      VariantResult result = judgeVariant(treatment.getKey(), treatment.getValue(), control, latestArm, tests,
+          against != null);
       findings.addAll(against == null ? result.findings() : againstBaseline(result.findings(), against));
       results.add(result);
     }
@@ -242,7 +244,8 @@ public final class Judge {
                                double nonInferiority, String regressionSummary, String worseSummary,
                                String guardrailSummary, String sampleSummary, String metricsSummary) {}
 
-  private VariantResult judgeVariant(String variant, ArmStats arm, ArmStats control, ArmStats latestArm, int tests) {
+  private VariantResult judgeVariant(String variant, ArmStats arm, ArmStats control, ArmStats latestArm, int tests,
+                                     boolean historical) {
     List<Finding> findings = new ArrayList<>();
     boolean enoughRequests = arm.requests() >= config.minRequestsPerArm()
         && control.requests() >= config.minRequestsPerArm();
@@ -259,7 +262,13 @@ public final class Judge {
 
     MetricResult error = errorRate(variant, arm, control, enoughRequests, tests);
     MetricResult latency = latencyP99(variant, arm, control, enoughRequests, tests);
-    MetricResult conversion = conversion(variant, arm, control, enoughUsers, tests);
+    // Conversion is per user over the period: the longer the period, the more chances a returning user has to
+    // convert. A live control shares the period; a baseline's period differs, so the comparison would be biased.
+    MetricResult conversion = historical
+        ? untested(Finding.CONVERSION, variant, nanToNull(arm.conversionRate()), nanToNull(control.conversionRate()),
+            null, "not tested against a historical baseline: conversion is per user over a period, and periods of "
+                + "different lengths differ in it (returning users have more chances to convert)")
+        : conversion(variant, arm, control, enoughUsers, tests);
     findings.add(error.finding());
     findings.add(latency.finding());
     findings.add(conversion.finding());

@@ -24,9 +24,13 @@ final class HistoricalBaselineTest {
 
   /** {@code users} users making two requests each, 5% converting, p99 450 ms. */
   private static VariantStats arm(long users, double errorRate, long firstUserId) {
+    return arm(users, errorRate, 0.05, firstUserId);
+  }
+
+  private static VariantStats arm(long users, double errorRate, double conversionRate, long firstUserId) {
     long requests = 2 * users;
-    return TestStats.variant(new TestStats.Arm(users, requests, Math.round(requests * errorRate), users / 20,
-        TestStats.lognormalGrid(requests, 120, 450), firstUserId));
+    return TestStats.variant(new TestStats.Arm(users, requests, Math.round(requests * errorRate),
+        Math.round(users * conversionRate), TestStats.lognormalGrid(requests, 120, 450), firstUserId));
   }
 
   /** The 75% step's statistics over windows 0-1: the control arm had 5,000 users at 1% errors. */
@@ -99,13 +103,31 @@ final class HistoricalBaselineTest {
     assertThat(v.allowedActions()).containsExactly(Action.HOLD);
     assertThat(v.reason()).startsWith("HOLD at 100%: the plan is complete at 100%")
         .contains("compared against the historical baseline (control disabled over " + BASELINE_RANGE);
-    for (String metric : List.of(Finding.ERROR_RATE, Finding.LATENCY_P99, Finding.CONVERSION)) {
+    for (String metric : List.of(Finding.ERROR_RATE, Finding.LATENCY_P99)) {
       Finding f = finding(v, metric);
       assertThat(f.verdict()).as(metric).isEqualTo(FindingVerdict.PASS);
       assertThat(f.detail()).as(metric).startsWith("against the historical baseline");
     }
     assertThat(v.findings()).extracting(Finding::metric).as("no split test against a baseline")
         .doesNotContain(Finding.SRM);
+  }
+
+  @Test
+  void conversionIsNotComparedWithABaselineFromAnotherPeriod() {
+    // A long step's control: returning users had many windows to convert, 8% of them did. Treatment's first windows
+    // at 100% show 5%: a difference of period lengths, not of the flag, so it must not roll back.
+    FlagWindowStats longStep = TestStats.window(0, Map.of(CONTROL, arm(5_000, 0.01, 0.08, 0)));
+    Verdict v = judge(atHundred(0.01), 100, RolloutPlan.defaults(), longStep);
+
+    assertThat(v.action()).isEqualTo(Action.HOLD);
+    Finding conversion = finding(v, Finding.CONVERSION);
+    assertThat(conversion.verdict()).isEqualTo(FindingVerdict.INCONCLUSIVE);
+    assertThat(conversion.pValue()).isNull();
+    assertThat(conversion.detail()).contains("not tested against a historical baseline");
+    // The same numbers with a live control arm are a conversion regression.
+    FlagWindowStats live = TestStats.window(5, Map.of(CONTROL, arm(5_000, 0.01, 0.08, 0),
+        TREATMENT, arm(20_000, 0.01, 100_000)));
+    assertThat(judge(live, 80, RolloutPlan.defaults(), null).action()).isEqualTo(Action.ROLLBACK);
   }
 
   @Test
