@@ -29,6 +29,14 @@ import java.util.TreeMap;
  * regression or the rollback guardrail → ROLLBACK; then the reasons to HOLD (sample-ratio mismatch, plan complete,
  * too little data, a no-increase guardrail, a metric worse than its margin without significance yet, no traffic in
  * the latest window, dwell, cooldown); otherwise INCREASE to the next step.
+ *
+ * <p><b>Historical baseline.</b> At 100% (or whenever the live control arm is absent or empty) there is nothing to
+ * compare treatment with. When the caller passes a baseline, the control arm of an earlier step, each treatment is
+ * tested against it with the same tests and margins for the per-request metrics (error rate, p99), so a significant
+ * regression still rolls back (or kills). Such a comparison is weaker than a live control: the two periods differ in
+ * time (traffic mix, time of day, other releases), so it may only ever act in the safe direction: it never INCREASEs,
+ * and the findings and the reason name the baseline and its window range. Neither the split (SRM) nor conversion is
+ * tested against a baseline: conversion is per user over a period, so it depends on the period's length.
  */
 public final class Judge {
   /** Metrics in the ROLLBACK family per treatment variant: error rate, p99 latency, conversion. */
@@ -57,12 +65,32 @@ public final class Judge {
    */
   public Verdict judge(FlagWindowStats latest, FlagWindowStats cumulative, FlagState state, RolloutPlan plan,
                        boolean optedIn, StepTiming timing) {
+    return judge(latest, cumulative, state, plan, optedIn, timing, null);
+  }
+
+  /**
+   * Judges one flag at one window close, with a historical baseline for when the live control arm is absent or
+   * empty (see the class comment).
+   *
+   * @param baseline an earlier step's statistics whose control variant ({@code getControlVariant()}) stands in for
+   *     the control arm when this step has none; null, or a baseline whose control arm is empty, for none
+   */
+  public Verdict judge(FlagWindowStats latest, FlagWindowStats cumulative, FlagState state, RolloutPlan plan,
+                       boolean optedIn, StepTiming timing, FlagWindowStats baseline) {
     Objects.requireNonNull(latest, "latest");
     Objects.requireNonNull(plan, "plan");
     Objects.requireNonNull(timing, "timing");
     FlagWindowStats total = cumulative != null ? cumulative : latest;
     String controlName = total.getControlVariant();
-    ArmStats control = ArmStats.of(total.getVariants().get(controlName));
+    ArmStats liveControl = ArmStats.of(total.getVariants().get(controlName));
+    ArmStats baselineControl = baseline != null
+        ? ArmStats.of(baseline.getVariants().get(baseline.getControlVariant())) : ArmStats.EMPTY;
+    // The baseline is only ever a stand-in: a live control arm with any data always wins.
+    String against = liveControl.isSilent() && !baselineControl.isSilent()
+        ? "the historical baseline (control " + baseline.getControlVariant() + " over " + baseline.getWindowStart()
+            + " to " + baseline.getWindowEnd() + ", an earlier step; no live control arm)"
+        : null;
+    ArmStats control = against != null ? baselineControl : liveControl;
     Map<String, ArmStats> treatments = new TreeMap<>();
     total.getVariants().forEach((name, stats) -> {
       if (!name.equals(controlName)) {
@@ -71,7 +99,8 @@ public final class Judge {
     });
     Map<String, VariantStats> latestVariants = latest.getVariants();
 
-    Exposure exposure = Exposure.of(control, treatments.values());
+    // The split is always the live one: a baseline is no evidence of how this step's traffic is divided.
+    Exposure exposure = Exposure.of(liveControl, treatments.values());
     boolean knownPercent = state != null && state.getRolloutPercent() != null;
     int current = knownPercent ? clampPercent(state.getRolloutPercent()) : exposure.inferredPercent();
     boolean enabled = state == null || state.getEnabled();
@@ -85,8 +114,9 @@ public final class Judge {
     List<VariantResult> results = new ArrayList<>();
     for (Map.Entry<String, ArmStats> treatment : treatments.entrySet()) {
       ArmStats latestArm = ArmStats.of(latestVariants.get(treatment.getKey()));
-      VariantResult result = judgeVariant(treatment.getKey(), treatment.getValue(), control, latestArm, tests);
-      findings.addAll(result.findings());
+      VariantResult result = judgeVariant(treatment.getKey(), treatment.getValue(), control, latestArm, tests,
+          against != null);
+      findings.addAll(against == null ? result.findings() : againstBaseline(result.findings(), against));
       results.add(result);
     }
     // A window that straddles a rollout change (the caller counts it as 0 windows at the step) mixes the old split
@@ -104,7 +134,8 @@ public final class Judge {
     }
 
     int next = plan.nextStep(current);
-    Decision decision = decide(results, srmDetected, srm, current, next, plan, timing, latestVariants, controlName);
+    Decision decision = decide(results, srmDetected, srm, current, next, plan, timing, latestVariants, controlName,
+        against);
     if (paused || !enabled || current == 0) {
       String why = paused ? "paused by a human (rollguard:paused): no automatic actions"
           : !enabled ? "the flag is off in " + latest.getEnvironment() + ": nothing to roll out or back"
@@ -113,7 +144,7 @@ public final class Judge {
       decision = new Decision(Action.HOLD, current, EnumSet.of(Action.HOLD), why + otherwise, 1.0);
     }
 
-    String reason = reason(decision, current, results, exposure, state, knownPercent, mode, tests);
+    String reason = reason(decision, current, results, exposure, state, knownPercent, mode, tests, against);
     return new Verdict(latest.getFlag(), latest.getEnvironment(), total.getWindowStart(), latest.getWindowEnd(),
         decision.action(), current, decision.target(), next, decision.allowed(), findings, reason,
         clampUnit(decision.confidence()), mode, !knownPercent, config.alpha(), tests);
@@ -125,7 +156,7 @@ public final class Judge {
 
   private Decision decide(List<VariantResult> results, boolean srmDetected, SampleRatio.Result srm, int current,
                           int next, RolloutPlan plan, StepTiming timing, Map<String, VariantStats> latestVariants,
-                          String controlName) {
+                          String controlName, String against) {
     VariantResult kill = first(results, VariantResult::kill);
     if (kill != null) {
       return new Decision(Action.KILL, 0, EnumSet.of(Action.KILL),
@@ -137,8 +168,10 @@ public final class Judge {
     if (regressed != null || guardrail != null) {
       Set<Action> allowed = EnumSet.of(Action.ROLLBACK, Action.KILL);
       if (regressed != null) {
+        String vs = against != null ? " against the historical baseline" : "";
         return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
-            regressed.variant() + " regressed: " + regressed.regressionSummary(), 1 - regressed.smallestPValue());
+            regressed.variant() + " regressed" + vs + ": " + regressed.regressionSummary(),
+            1 - regressed.smallestPValue());
       }
       return new Decision(Action.ROLLBACK, plan.rollbackTarget(current), allowed,
           guardrail.variant() + " error rate " + pct(guardrail.worstErrorRate()) + " is above the rollback guardrail "
@@ -176,6 +209,10 @@ public final class Judge {
       return new Decision(Action.HOLD, current, allowed, w.variant() + " " + w.worseSummary()
           + ", not significant yet: waiting for evidence", 0.5);
     }
+    if (against != null) {
+      return new Decision(Action.HOLD, current, allowed, "no live control arm: the historical baseline can prove a "
+          + "regression, never that an increase is safe", 1.0);
+    }
     boolean latestSilent = silent(latestVariants.get(controlName))
         || results.stream().allMatch(r -> silent(latestVariants.get(r.variant())));
     if (latestSilent) {
@@ -207,7 +244,8 @@ public final class Judge {
                                double nonInferiority, String regressionSummary, String worseSummary,
                                String guardrailSummary, String sampleSummary, String metricsSummary) {}
 
-  private VariantResult judgeVariant(String variant, ArmStats arm, ArmStats control, ArmStats latestArm, int tests) {
+  private VariantResult judgeVariant(String variant, ArmStats arm, ArmStats control, ArmStats latestArm, int tests,
+                                     boolean historical) {
     List<Finding> findings = new ArrayList<>();
     boolean enoughRequests = arm.requests() >= config.minRequestsPerArm()
         && control.requests() >= config.minRequestsPerArm();
@@ -224,7 +262,13 @@ public final class Judge {
 
     MetricResult error = errorRate(variant, arm, control, enoughRequests, tests);
     MetricResult latency = latencyP99(variant, arm, control, enoughRequests, tests);
-    MetricResult conversion = conversion(variant, arm, control, enoughUsers, tests);
+    // Conversion is per user over the period: the longer the period, the more chances a returning user has to
+    // convert. A live control shares the period; a baseline's period differs, so the comparison would be biased.
+    MetricResult conversion = historical
+        ? untested(Finding.CONVERSION, variant, nanToNull(arm.conversionRate()), nanToNull(control.conversionRate()),
+            null, "not tested against a historical baseline: conversion is per user over a period, and periods of "
+                + "different lengths differ in it (returning users have more chances to convert)")
+        : conversion(variant, arm, control, enoughUsers, tests);
     findings.add(error.finding());
     findings.add(latency.finding());
     findings.add(conversion.finding());
@@ -473,7 +517,7 @@ public final class Judge {
   // ---------------------------------------------------------------------------------------------------- reason
 
   private String reason(Decision decision, int current, List<VariantResult> results, Exposure exposure,
-                        FlagState state, boolean knownPercent, Mode mode, int tests) {
+                        FlagState state, boolean knownPercent, Mode mode, int tests, String against) {
     StringBuilder reason = new StringBuilder();
     reason.append(switch (decision.action()) {
       case INCREASE -> "INCREASE " + current + "% → " + decision.target() + "%";
@@ -484,6 +528,10 @@ public final class Judge {
     reason.append(": ").append(decision.why());
     for (VariantResult result : results) {
       reason.append("; ").append(result.variant()).append(": ").append(result.metricsSummary());
+    }
+    if (against != null) {
+      reason.append("; compared against ").append(against)
+          .append(": weaker than a live control (the periods differ in time), it can roll back but never increase");
     }
     reason.append(String.format(Locale.ROOT, "; α %s family-wise (Bonferroni over %d tests)",
         trim(config.alpha()), tests));
@@ -516,6 +564,12 @@ public final class Judge {
   }
 
   // ---------------------------------------------------------------------------------------------------- helpers
+
+  /** The findings of a comparison against a historical baseline, each detail saying so. */
+  private static List<Finding> againstBaseline(List<Finding> findings, String against) {
+    return findings.stream().map(f -> new Finding(f.metric(), f.variant(), f.verdict(), f.observed(), f.baseline(),
+        f.threshold(), f.pValue(), "against " + against + ": " + f.detail())).toList();
+  }
 
   private static boolean silent(VariantStats stats) {
     return stats == null || (stats.getRequests() == 0 && stats.getImpressions() == 0);

@@ -99,10 +99,19 @@ public record RolloutPolicy(JudgeConfig thresholds, RolloutPlan plan, List<Strin
 
   /** Judges one flag with its own plan, thresholds and opt-in: what the decision stage and the simulator call. */
   public Verdict judge(FlagWindowStats latest, FlagWindowStats cumulative, FlagState state, StepTiming timing) {
+    return judge(latest, cumulative, state, timing, null);
+  }
+
+  /**
+   * The same, with a historical baseline: an earlier step's statistics whose control arm stands in when this step
+   * has no live control arm (see {@link Judge}); null for none.
+   */
+  public Verdict judge(FlagWindowStats latest, FlagWindowStats cumulative, FlagState state, StepTiming timing,
+                       FlagWindowStats baseline) {
     String flag = latest.getFlag();
     String environment = latest.getEnvironment();
-    return new Judge(thresholdsFor(flag, environment))
-        .judge(latest, cumulative, state, planFor(flag, environment), isOptedIn(flag, environment), timing);
+    return new Judge(thresholdsFor(flag, environment)).judge(latest, cumulative, state, planFor(flag, environment),
+        isOptedIn(flag, environment), timing, baseline);
   }
 
   private List<FlagOverride> ordered(String flag, String environment) {

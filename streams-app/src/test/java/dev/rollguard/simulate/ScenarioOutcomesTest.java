@@ -47,7 +47,7 @@ final class ScenarioOutcomesTest {
       List<Path> json = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
       assertThat(json).extracting(p -> p.getFileName().toString()).contains("healthy.json", "error-regression.json",
           "latency-regression.json", "conversion-drop.json", "srm.json", "low-traffic.json", "two-flags.json",
-          "full-size.json");
+          "full-size.json", "regression-after-full-rollout.json");
       json.forEach(Scenario::load);
     }
     Scenario.Flag full = scenario("full-size").flags().get(0);
@@ -86,6 +86,22 @@ final class ScenarioOutcomesTest {
   @Test
   void conversionDropIsRolledBackSoonAfterItStarts() {
     assertRolledBackAfterChange("conversion-drop", "new-pricing", "conversion");
+  }
+
+  @Test
+  void aRegressionAfterTheFullRolloutIsRolledBackAgainstTheHistoricalBaseline() {
+    String name = "regression-after-full-rollout";
+    int change = scenario(name).flags().get(0).changes().get(0).atWindow();
+    List<SimulatedDecision> decisions = run(name).decisionsFor("new-checkout");
+    // The climb: the flag is at 100% before the regression starts, so no live control arm is left to compare with.
+    assertThat(decisions.stream().filter(d -> d.window() < change)).extracting(SimulatedDecision::toPercent)
+        .as("percent asked for before the change").contains(100);
+    SimulatedDecision rollback = decisions.stream().filter(d -> d.action() == Action.ROLLBACK).findFirst()
+        .orElseThrow(() -> new AssertionError(name + " was never rolled back"));
+    assertThat(rollback.fromPercent()).isEqualTo(100);
+    assertThat(rollback.decision().getReason()).contains("regressed against the historical baseline")
+        .contains("compared against the historical baseline (control disabled over");
+    assertRolledBackAfterChange(name, "new-checkout", "error_rate");
   }
 
   @Test

@@ -47,6 +47,10 @@ import java.util.concurrent.TimeoutException;
  * <p>Step progress: the cumulative statistics restart when the rollout percent changes step (FlagState's percent, or,
  * for a flag with no known state, the plan step nearest the observed split). A window that began before the change
  * (FlagState.lastChangedAt) mixes two percents: it is judged but not counted as evidence for the new step.
+ *
+ * <p>Historical baseline: when the step changes, the control arm of the step that ends (its cumulative statistics)
+ * becomes the flag's baseline if it had data; otherwise the previous baseline is kept. At 100% there is no live
+ * control arm, and the judge compares treatment with this baseline instead (see {@code Judge}).
  */
 public final class DecisionCore {
   /** Below this much remaining wait, the advisor is not asked at all (a call could not finish). */
@@ -134,7 +138,7 @@ public final class DecisionCore {
     }
     StepProgress after = advance(window, state, before);
     Verdict verdict = policy.judge(window, after.cumulative(), state,
-        new StepTiming(after.windowsAtStep(), after.windowsSinceLastChange()));
+        new StepTiming(after.windowsAtStep(), after.windowsSinceLastChange()), after.baseline());
     AdviceResult advice = advisor == null ? null : ask(request(verdict, after.cumulative() != null
         ? after.cumulative() : window, after));
     Combiner.Combined combined = Combiner.combine(verdict, advice);
@@ -174,7 +178,10 @@ public final class DecisionCore {
 
     FlagWindowStats cumulative;
     int atStep;
+    FlagWindowStats baseline = before.baseline();
     if (stepChanged) {
+      FlagWindowStats endedControl = controlArm(before.cumulative());
+      baseline = endedControl != null ? endedControl : baseline;
       Instant changedAt = state != null ? state.getLastChangedAt() : null;
       // The window began before the change: part of its traffic saw the old percent, so it is no evidence for the new.
       boolean mixed = !firstWindow && changedAt != null && window.getWindowStart().isBefore(changedAt);
@@ -186,7 +193,27 @@ public final class DecisionCore {
     }
     int sinceChange = stepChanged || stateChanged ? 1 : saturatedIncrement(before.windowsSinceLastChange());
     return new StepProgress(cumulative, step, known, atStep, sinceChange, statePercent, eventId, enabled,
-        window.getWindowEnd());
+        window.getWindowEnd(), baseline);
+  }
+
+  /**
+   * The control arm of a step's cumulative statistics, alone, over the step's window range: a historical baseline.
+   * Null when there is none or it saw no traffic.
+   */
+  static FlagWindowStats controlArm(FlagWindowStats stepStats) {
+    VariantStats control = stepStats != null ? stepStats.getVariants().get(stepStats.getControlVariant()) : null;
+    if (control == null
+        || control.getRequests() == 0 && control.getImpressions() == 0 && control.getUniqueUsers() == 0) {
+      return null;
+    }
+    return FlagWindowStats.newBuilder()
+        .setFlag(stepStats.getFlag())
+        .setEnvironment(stepStats.getEnvironment())
+        .setWindowStart(stepStats.getWindowStart())
+        .setWindowEnd(stepStats.getWindowEnd())
+        .setControlVariant(stepStats.getControlVariant())
+        .setVariants(Map.of(stepStats.getControlVariant(), control))
+        .build();
   }
 
   /**

@@ -18,10 +18,15 @@ import java.time.Instant;
  * @param lastStateEventId FlagState lastEventId seen with the last window (null: unknown)
  * @param lastStateEnabled FlagState enabled seen with the last window (null: unknown)
  * @param lastDecidedWindowEnd end of the last window decided; windows ending at or before it are replays
+ * @param baseline the historical baseline: the control arm of the most recent earlier step that had one with data,
+ *     merged over that step's clean windows (sketches included), as a window-stats record holding only the control
+ *     variant over that step's window range; null when no such step was seen. Taken when the step changes; the judge
+ *     compares against it only while the flag has no live control arm (at 100%), and it is replaced as soon as a later
+ *     step with a live control arm ends. It does not expire with time: the findings name its window range.
  */
 public record StepProgress(FlagWindowStats cumulative, Integer stepPercent, boolean percentKnown, int windowsAtStep,
                            int windowsSinceLastChange, Integer lastStatePercent, Long lastStateEventId,
-                           Boolean lastStateEnabled, Instant lastDecidedWindowEnd) {
+                           Boolean lastStateEnabled, Instant lastDecidedWindowEnd, FlagWindowStats baseline) {
 
   public StepProgress {
     if (windowsAtStep < 0 || windowsSinceLastChange < 0) {
@@ -29,9 +34,17 @@ public record StepProgress(FlagWindowStats cumulative, Integer stepPercent, bool
     }
   }
 
+  /** Progress with no historical baseline. */
+  public StepProgress(FlagWindowStats cumulative, Integer stepPercent, boolean percentKnown, int windowsAtStep,
+                      int windowsSinceLastChange, Integer lastStatePercent, Long lastStateEventId,
+                      Boolean lastStateEnabled, Instant lastDecidedWindowEnd) {
+    this(cumulative, stepPercent, percentKnown, windowsAtStep, windowsSinceLastChange, lastStatePercent,
+        lastStateEventId, lastStateEnabled, lastDecidedWindowEnd, null);
+  }
+
   /** A flag never seen before. */
   public static StepProgress initial() {
-    return new StepProgress(null, null, false, 0, 0, null, null, null, null);
+    return new StepProgress(null, null, false, 0, 0, null, null, null, null, null);
   }
 
   /** Whether a window ending at {@code windowEnd} was already decided (a replay, or older than the last decision). */

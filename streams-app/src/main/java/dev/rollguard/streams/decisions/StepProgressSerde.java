@@ -15,7 +15,13 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * {@link StepProgress} in the stage's store and changelog: a small JSON document, readable with kafka-console-consumer.
  * The cumulative statistics are the window-stats value bytes (Schema Registry wire format, written as the
- * window-stats topic's subject), base64-encoded, so they evolve with the contract like the topic itself.
+ * window-stats topic's subject), base64-encoded, so they evolve with the contract like the topic itself; so is the
+ * historical baseline.
+ *
+ * <p>Versions: {@code v} changes only for a change an older reader would misread. Fields added since are optional and
+ * absent when null: {@code baseline} (the historical baseline) came later within version 1, so a document written
+ * before it decodes with no baseline, and an older reader ignores it (it drops the baseline, the behaviour of its
+ * time).
  */
 public final class StepProgressSerde implements Serde<StepProgress> {
   static final int VERSION = 1;
@@ -43,8 +49,7 @@ public final class StepProgressSerde implements Serde<StepProgress> {
     ObjectNode n = MAPPER.createObjectNode();
     n.put("v", VERSION);
     if (p.cumulative() != null) {
-      n.put("cumulative", Base64.getEncoder().encodeToString(
-          windowStats.serializer().serialize(windowStatsTopic, p.cumulative())));
+      n.put("cumulative", encodeStats(p.cumulative()));
     }
     if (p.stepPercent() != null) {
       n.put("stepPercent", p.stepPercent());
@@ -64,6 +69,9 @@ public final class StepProgressSerde implements Serde<StepProgress> {
     if (p.lastDecidedWindowEnd() != null) {
       n.put("lastDecidedWindowEndMs", p.lastDecidedWindowEnd().toEpochMilli());
     }
+    if (p.baseline() != null) {
+      n.put("baseline", encodeStats(p.baseline()));
+    }
     try {
       return MAPPER.writeValueAsBytes(n);
     } catch (IOException e) {
@@ -81,10 +89,7 @@ public final class StepProgressSerde implements Serde<StepProgress> {
     if (n == null || n.path("v").asInt(-1) != VERSION) {
       throw new SerializationException("unsupported step progress version: " + (n == null ? null : n.get("v")));
     }
-    FlagWindowStats cumulative = n.hasNonNull("cumulative")
-        ? windowStats.deserializer().deserialize(windowStatsTopic,
-            Base64.getDecoder().decode(n.get("cumulative").asText()))
-        : null;
+    FlagWindowStats cumulative = decodeStats(n, "cumulative");
     return new StepProgress(cumulative,
         n.hasNonNull("stepPercent") ? n.get("stepPercent").asInt() : null,
         n.path("percentKnown").asBoolean(false),
@@ -93,6 +98,17 @@ public final class StepProgressSerde implements Serde<StepProgress> {
         n.hasNonNull("lastStatePercent") ? n.get("lastStatePercent").asInt() : null,
         n.hasNonNull("lastStateEventId") ? n.get("lastStateEventId").asLong() : null,
         n.hasNonNull("lastStateEnabled") ? n.get("lastStateEnabled").asBoolean() : null,
-        n.hasNonNull("lastDecidedWindowEndMs") ? Instant.ofEpochMilli(n.get("lastDecidedWindowEndMs").asLong()) : null);
+        n.hasNonNull("lastDecidedWindowEndMs") ? Instant.ofEpochMilli(n.get("lastDecidedWindowEndMs").asLong()) : null,
+        decodeStats(n, "baseline"));
+  }
+
+  private String encodeStats(FlagWindowStats stats) {
+    return Base64.getEncoder().encodeToString(windowStats.serializer().serialize(windowStatsTopic, stats));
+  }
+
+  private FlagWindowStats decodeStats(JsonNode n, String field) {
+    return n.hasNonNull(field)
+        ? windowStats.deserializer().deserialize(windowStatsTopic, Base64.getDecoder().decode(n.get(field).asText()))
+        : null;
   }
 }

@@ -4,6 +4,7 @@ import static dev.rollguard.streams.decisions.TestWindows.ENV;
 import static dev.rollguard.streams.decisions.TestWindows.T0;
 import static dev.rollguard.streams.decisions.TestWindows.healthy;
 import static dev.rollguard.streams.decisions.TestWindows.state;
+import static dev.rollguard.streams.decisions.TestWindows.window;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rollguard.avro.Action;
@@ -15,9 +16,11 @@ import dev.rollguard.avro.RolloutDecision;
 import dev.rollguard.judge.RolloutPolicy;
 import dev.rollguard.schemas.serde.InMemorySchemaRegistryClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -150,6 +153,88 @@ final class DecisionTopologyTest {
 
     // The dead letter itself: DecisionStageIT, on a real broker. Under exactly-once TopologyTestDriver does not
     // capture the records a deserialization handler returns (the windows stage's test, at-least-once, does).
+  }
+
+  @Test
+  void atOneHundredPercentTheLastControlArmIsTheBaselineAndARegressionRollsBack() {
+    states.pipeInput(ENV + "/checkout", state("checkout", 75, 7, T0.minusSeconds(3600)));
+    pipe(healthy("checkout", 0, 75));
+    pipe(healthy("checkout", 1, 75));
+    states.pipeInput(ENV + "/checkout", state("checkout", 100, 8, T0.plusSeconds(120)));
+    pipe(healthy("checkout", 2, 100));
+    pipe(healthy("checkout", 3, 100));
+
+    KeyValueStore<String, StepProgress> store = driver.getKeyValueStore(DecisionTopology.PROGRESS_STORE);
+    FlagWindowStats baseline = store.get("production/checkout").baseline();
+    assertThat(baseline).as("the 75%% step's control arm, windows 0-1").isNotNull();
+    assertThat(baseline.getVariants()).containsOnlyKeys(TestWindows.CONTROL);
+    assertThat(baseline.getWindowStart()).isEqualTo(T0);
+    assertThat(baseline.getWindowEnd()).isEqualTo(T0.plusSeconds(120));
+    assertThat(baseline.getVariants().get(TestWindows.CONTROL).getRequests()).isEqualTo(2 * 2 * 2_500);
+
+    // Treatment errors 1% -> 4%: under the 5% rollback guardrail, so only the comparison can catch it.
+    pipe(window("checkout", 4, 100, 0.04));
+    pipe(window("checkout", 5, 100, 0.04));
+    List<RolloutDecision> out = decisions.readValuesToList();
+    assertThat(out).extracting(RolloutDecision::getFromPercent).containsExactly(75, 75, 100, 100, 100, 100);
+    assertThat(out.subList(2, 4)).extracting(RolloutDecision::getAction).containsOnly(Action.HOLD);
+    assertThat(out.get(3).getReason()).startsWith("HOLD at 100%: the plan is complete")
+        .contains("historical baseline (control disabled over 2026-11-24T12:00:00Z to 2026-11-24T12:02:00Z");
+    RolloutDecision rollback = out.subList(4, 6).stream().filter(d -> d.getAction() == Action.ROLLBACK).findFirst()
+        .orElseThrow(() -> new AssertionError("no rollback after the regression: " + out.get(5).getReason()));
+    assertThat(rollback.getToPercent()).isZero();
+    assertThat(rollback.getReason()).contains("regressed against the historical baseline: error rate")
+        .contains("over 2026-11-24T12:00:00Z to 2026-11-24T12:02:00Z");
+    assertThat(rollback.getFindings()).anySatisfy(f -> {
+      assertThat(f.getMetric()).isEqualTo("error_rate");
+      assertThat(f.getVerdict()).isEqualTo("REGRESSION");
+    });
+  }
+
+  @Test
+  void theBaselineIsKeptThroughStepsWithoutAControlArmAndReplacedByTheNextOneWithData() {
+    states.pipeInput(ENV + "/checkout", state("checkout", 75, 7, T0.minusSeconds(3600)));
+    pipe(healthy("checkout", 0, 75));
+    states.pipeInput(ENV + "/checkout", state("checkout", 100, 8, T0.plusSeconds(60)));
+    pipe(healthy("checkout", 1, 100));
+    states.pipeInput(ENV + "/checkout", state("checkout", 50, 9, T0.plusSeconds(120)));
+    pipe(healthy("checkout", 2, 50));
+
+    KeyValueStore<String, StepProgress> store = driver.getKeyValueStore(DecisionTopology.PROGRESS_STORE);
+    assertThat(store.get("production/checkout").baseline().getWindowStart())
+        .as("the 100%% step had no control data: the 75%% step's baseline stays").isEqualTo(T0);
+
+    states.pipeInput(ENV + "/checkout", state("checkout", 75, 10, T0.plusSeconds(180)));
+    pipe(healthy("checkout", 3, 75));
+    FlagWindowStats baseline = store.get("production/checkout").baseline();
+    assertThat(baseline.getWindowStart()).as("the 50%% step's control replaces it").isEqualTo(T0.plusSeconds(120));
+    assertThat(baseline.getVariants().get(TestWindows.CONTROL).getRequests()).isEqualTo(2 * 5_000);
+  }
+
+  @Test
+  void stepProgressWithABaselineSurvivesItsSerde() {
+    StepProgressSerde serde = new StepProgressSerde(serdes.windowStats(), config.windowStatsTopic());
+    FlagWindowStats baseline = DecisionCore.controlArm(healthy("f", 1, 75));
+    StepProgress p = new StepProgress(healthy("f", 3, 100), 100, true, 2, 2, 100, 99L, true, T0.plusSeconds(240),
+        baseline);
+    assertThat(serde.deserializer().deserialize("changelog", serde.serializer().serialize("changelog", p)))
+        .isEqualTo(p);
+  }
+
+  @Test
+  void stepProgressWrittenBeforeTheBaselineExistedStillReads() {
+    StepProgressSerde serde = new StepProgressSerde(serdes.windowStats(), config.windowStatsTopic());
+    // A version-1 document exactly as the encoder wrote it before the historical baseline was added.
+    String cumulative = Base64.getEncoder().encodeToString(
+        serdes.windowStats().serializer().serialize(config.windowStatsTopic(), healthy("f", 3, 25)));
+    String old = "{\"v\":1,\"cumulative\":\"" + cumulative + "\",\"stepPercent\":25,\"percentKnown\":true,"
+        + "\"windowsAtStep\":4,\"windowsSinceLastChange\":7,\"lastStatePercent\":25,\"lastStateEventId\":99,"
+        + "\"lastStateEnabled\":true,\"lastDecidedWindowEndMs\":" + T0.plusSeconds(240).toEpochMilli() + "}";
+
+    StepProgress p = serde.deserializer().deserialize("changelog", old.getBytes(StandardCharsets.UTF_8));
+    assertThat(p).isEqualTo(new StepProgress(healthy("f", 3, 25), 25, true, 4, 7, 25, 99L, true,
+        T0.plusSeconds(240)));
+    assertThat(p.baseline()).isNull();
   }
 
   @Test
