@@ -2,8 +2,8 @@ package dev.rollguard.streams.decisions;
 
 import dev.rollguard.avro.DeadLetter;
 import dev.rollguard.schemas.serde.WireFormatException;
-import java.nio.ByteBuffer;
-import java.time.Instant;
+import dev.rollguard.streams.windows.DeadLetterDeserializationHandler;
+import dev.rollguard.streams.windows.DeadLetters;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,29 +50,20 @@ public final class DecisionDeserializationHandler implements DeserializationExce
 
   @Override
   public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
-    for (Throwable c = exception; c != null; c = c.getCause()) {
-      if (c instanceof WireFormatException w) {
-        metrics.skipped("undecodable");
-        String reason = LogSafe.of(String.valueOf(w.getMessage()), 300);
-        log.atError().addKeyValue("topic", record.topic()).addKeyValue("partition", record.partition())
-            .addKeyValue("offset", record.offset()).addKeyValue("error", reason)
-            .log("undecodable window statistics dead-lettered: no decision for this record");
-        DeadLetter dl = DeadLetter.newBuilder()
-            .setSourceTopic(record.topic())
-            .setPartition(record.partition())
-            .setOffset(record.offset())
-            .setReason(w instanceof WireFormatException.UnknownSchemaId ? reason : "malformed: " + reason)
-            .setCategory("deserialization")
-            .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-            .setValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-            .setFailedAt(Instant.now())
-            .build();
-        return Response.resume(List.of(new ProducerRecord<>(deadLetters.topic(), null, record.key(),
-            deadLetters.serializer().serialize(deadLetters.topic(), dl))));
-      }
+    WireFormatException bad = DeadLetterDeserializationHandler.wireFormatCause(exception);
+    if (bad == null) {
+      log.atError().setCause(exception).addKeyValue("topic", record.topic()).addKeyValue("offset", record.offset())
+          .log("cannot deserialize, and not because of the bytes: failing the task");
+      return Response.fail();
     }
-    log.atError().setCause(exception).addKeyValue("topic", record.topic()).addKeyValue("offset", record.offset())
-        .log("cannot deserialize, and not because of the bytes: failing the task");
-    return Response.fail();
+    metrics.skipped("undecodable");
+    log.atError().addKeyValue("topic", record.topic()).addKeyValue("partition", record.partition())
+        .addKeyValue("offset", record.offset()).addKeyValue("error", LogSafe.of(String.valueOf(bad.getMessage()), 300))
+        .log("undecodable window statistics dead-lettered: no decision for this record");
+    DeadLetter dl = DeadLetters.record(DeadLetterDeserializationHandler.reason(bad),
+        DeadLetterDeserializationHandler.detail(bad), record.topic(), record.partition(), record.offset(),
+        record.key(), record.value(), System.currentTimeMillis());
+    return Response.resume(List.of(new ProducerRecord<>(deadLetters.topic(), null, record.key(),
+        deadLetters.serializer().serialize(deadLetters.topic(), dl))));
   }
 }

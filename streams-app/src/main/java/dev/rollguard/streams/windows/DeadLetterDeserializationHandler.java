@@ -45,17 +45,26 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
           .log("cannot deserialize, and not because of the bytes: failing the task");
       return Response.fail();
     }
-    DeadLetterReason reason = bad instanceof WireFormatException.UnknownSchemaId
-        ? DeadLetterReason.UNKNOWN_SCHEMA_ID : DeadLetterReason.MALFORMED;
-    String detail = reason == DeadLetterReason.UNKNOWN_SCHEMA_ID
-        ? bad.getMessage() : "malformed: " + bad.getMessage();
-    DeadLetter dl = deadLetters.create(reason, detail, record.topic(), record.partition(), record.offset(),
+    DeadLetterReason reason = reason(bad);
+    DeadLetter dl = deadLetters.create(reason, detail(bad), record.topic(), record.partition(), record.offset(),
         record.key(), record.value(), System.currentTimeMillis());
     return Response.resume(List.of(
         new ProducerRecord<>(deadLetters.topic(), null, record.key(), deadLetters.serialize(dl))));
   }
 
-  private static WireFormatException wireFormatCause(Throwable t) {
+  /** {@code UNKNOWN_SCHEMA_ID} or {@code MALFORMED}. */
+  public static DeadLetterReason reason(WireFormatException bad) {
+    return bad instanceof WireFormatException.UnknownSchemaId
+        ? DeadLetterReason.UNKNOWN_SCHEMA_ID : DeadLetterReason.MALFORMED;
+  }
+
+  /** The dead letter's reason text: the message, prefixed {@code "malformed: "} unless the schema id is unknown. */
+  public static String detail(WireFormatException bad) {
+    return reason(bad) == DeadLetterReason.UNKNOWN_SCHEMA_ID ? bad.getMessage() : "malformed: " + bad.getMessage();
+  }
+
+  /** The {@link WireFormatException} in {@code t}'s cause chain, or null: only those are bad input. */
+  public static WireFormatException wireFormatCause(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof WireFormatException w) {
         return w;

@@ -51,6 +51,12 @@ public final class DeadLetters {
         .addKeyValue("offset", offset)
         .addKeyValue("events", events)
         .log("dead-lettered: {}", detail);
+    return record(reason, detail, sourceTopic, partition, offset, key, value, nowMillis);
+  }
+
+  /** The {@code DeadLetter} value alone, neither counted nor logged: for callers that count in their own metrics. */
+  public static DeadLetter record(DeadLetterReason reason, String detail, String sourceTopic, int partition,
+      long offset, byte[] key, byte[] value, long nowMillis) {
     return DeadLetter.newBuilder()
         .setSourceTopic(sourceTopic == null ? "" : sourceTopic)
         .setPartition(partition)
